@@ -1,0 +1,156 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace ContentWatch.Core.Domain;
+
+/// <summary>A person who signs in. Identity owns the account; memberships give the organizations.</summary>
+public class AppUser : IdentityUser
+{
+    public string DisplayName { get; set; } = "";
+    public DateTime CreatedAt { get; set; }
+
+    /// <summary>The organization the user last switched to in the UI (validated against memberships on use).</summary>
+    public int? CurrentOrganizationId { get; set; }
+
+    public List<Membership> Memberships { get; } = [];
+}
+
+/// <summary>A tenant: every row below belongs to exactly one organization.</summary>
+public class Organization
+{
+    public int Id { get; set; }
+    public required string Name { get; set; }
+    public required string Slug { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public List<Membership> Memberships { get; } = [];
+}
+
+public class Membership
+{
+    public int Id { get; set; }
+    public int OrganizationId { get; set; }
+    public Organization Organization { get; set; } = null!;
+    public required string UserId { get; set; }
+    public AppUser User { get; set; } = null!;
+    public OrganizationRole Role { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+public class AgentProfile
+{
+    public int Id { get; set; }
+    public int OrganizationId { get; set; }
+    public required string Name { get; set; }
+    public AgentRole Role { get; set; }
+    public required string SystemPrompt { get; set; }
+    public double Temperature { get; set; } = 0.7;
+    public bool IsDefault { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public class KnowledgeDocument
+{
+    public int Id { get; set; }
+    public int OrganizationId { get; set; }
+    public required string Title { get; set; }
+    public required string Content { get; set; }
+    public KnowledgeCategory Category { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public class PipelineTemplate
+{
+    public int Id { get; set; }
+    public int OrganizationId { get; set; }
+    public required string Name { get; set; }
+    public string Description { get; set; } = "";
+    public bool IsActive { get; set; } = true;
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public List<PipelineStep> Steps { get; } = [];
+}
+
+public class PipelineStep
+{
+    public int Id { get; set; }
+    public int TemplateId { get; set; }
+    public PipelineTemplate Template { get; set; } = null!;
+    public int AgentId { get; set; }
+    public AgentProfile Agent { get; set; } = null!;
+    public required string Name { get; set; }
+    public StepType StepType { get; set; }
+    public int Order { get; set; }
+    public required string PromptTemplate { get; set; }
+}
+
+public class PipelineRun
+{
+    public int Id { get; set; }
+    public int OrganizationId { get; set; }
+    public int TemplateId { get; set; }
+    public PipelineTemplate Template { get; set; } = null!;
+    public required string TriggeredById { get; set; }
+    public AppUser TriggeredBy { get; set; } = null!;
+    public Dictionary<string, string> Inputs { get; set; } = [];
+    public RunStatus Status { get; set; } = RunStatus.Idle;
+
+    /// <summary>0 until first triggered; every trigger starts a new attempt.</summary>
+    public int Attempt { get; set; }
+
+    public string? Error { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+
+    /// <summary>The process executing the run and until when its claim holds (a dead process loses it).</summary>
+    public string? LeaseOwner { get; set; }
+    public DateTime? LeaseExpiresAt { get; set; }
+
+    public List<StepRun> StepRuns { get; } = [];
+    public List<RunGuidance> Guidance { get; } = [];
+
+    public bool IsActive => Status is RunStatus.Pending or RunStatus.InProgress;
+}
+
+/// <summary>
+/// One execution of one step in one attempt. The step's name, type and order are copied in so that
+/// history survives later edits to the template (PUT replaces a template's steps as a whole).
+/// </summary>
+public class StepRun
+{
+    public int Id { get; set; }
+    public int RunId { get; set; }
+    public PipelineRun Run { get; set; } = null!;
+    public int? StepId { get; set; }
+    public PipelineStep? Step { get; set; }
+    public required string StepName { get; set; }
+    public StepType StepType { get; set; }
+    public int StepOrder { get; set; }
+    public string? AgentName { get; set; }
+    public int Attempt { get; set; }
+    public StepStatus Status { get; set; } = StepStatus.Pending;
+    public List<string> AgentThoughts { get; set; } = [];
+    public string OutputContent { get; set; } = "";
+    public int InputTokens { get; set; }
+    public int OutputTokens { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public string? Error { get; set; }
+}
+
+/// <summary>A creator's steer sent mid-run; every step that starts after it arrived uses it.</summary>
+public class RunGuidance
+{
+    public int Id { get; set; }
+    public int RunId { get; set; }
+    public PipelineRun Run { get; set; } = null!;
+    public required string UserId { get; set; }
+    public AppUser User { get; set; } = null!;
+    public required string Text { get; set; }
+    public DateTime ReceivedAt { get; set; }
+
+    /// <summary>Order of the first step whose prompt included this guidance; null until one did.</summary>
+    public int? AppliedFromStepOrder { get; set; }
+}

@@ -1,0 +1,70 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+
+namespace ContentWatch.Core.Domain;
+
+/// <summary>
+/// The one mapping between enum members and the snake_case strings the database, the REST API and the
+/// event stream share.
+/// </summary>
+public static class EnumNames<TEnum> where TEnum : struct, Enum
+{
+    private static readonly FrozenDictionary<TEnum, string> ToName =
+        Enum.GetValues<TEnum>().ToFrozenDictionary(v => v, v => JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()));
+
+    private static readonly FrozenDictionary<string, TEnum> FromName =
+        ToName.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+
+    /// <summary>All snake_case names, in declaration order.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Enum.GetValues<TEnum>().Select(v => ToName[v])];
+
+    public static string Name(TEnum value) => ToName[value];
+
+    public static TEnum Parse(string name) =>
+        FromName.TryGetValue(name, out var value)
+            ? value
+            : throw new FormatException($"'{name}' is not a {typeof(TEnum).Name}; expected one of {string.Join(", ", All)}.");
+
+    public static bool TryParse(string? name, out TEnum value)
+    {
+        value = default;
+        return name is not null && FromName.TryGetValue(name, out value);
+    }
+}
+
+/// <summary>Human-readable labels (API's <c>roleDisplay</c>, <c>categoryDisplay</c>, the UI).</summary>
+public static class EnumDisplay
+{
+    public static string Of(AgentRole role) => role switch
+    {
+        AgentRole.Writer => "Script Writer",
+        AgentRole.Reviewer => "Brand Reviewer",
+        AgentRole.Seo => "SEO Expert",
+        AgentRole.Designer => "Thumbnail Designer",
+        _ => role.ToString(),
+    };
+
+    public static string Of(KnowledgeCategory category) => category switch
+    {
+        KnowledgeCategory.BrandVoice => "Brand Voice",
+        KnowledgeCategory.StyleGuide => "Style Guide",
+        KnowledgeCategory.Analytics => "Analytics",
+        KnowledgeCategory.Reference => "Reference",
+        _ => category.ToString(),
+    };
+
+    public static string Of(StepType stepType) => stepType switch
+    {
+        StepType.ScriptGeneration => "Script generation",
+        StepType.BrandVoiceCheck => "Brand voice check",
+        StepType.ThumbnailConcept => "Thumbnail concept",
+        StepType.SeoOptimization => "SEO optimization",
+        _ => stepType.ToString(),
+    };
+
+    public static string Of(RunStatus status) => status switch
+    {
+        RunStatus.InProgress => "In progress",
+        _ => status.ToString(),
+    };
+}

@@ -1,0 +1,57 @@
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace ContentWatch.Core.Organizations;
+
+/// <summary>An organization as one of its members sees it.</summary>
+public sealed record OrganizationMembership(int Id, string Name, string Slug, OrganizationRole Role);
+
+/// <summary>Who belongs where, with which role: the facts every access rule starts from.</summary>
+public sealed class OrganizationAccess(IDbContextFactory<ContentWatchDbContext> dbFactory)
+{
+    /// <summary>The user's role in the organization, or null when the user is not a member.</summary>
+    public async Task<OrganizationRole?> GetRoleAsync(string userId, int organizationId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Memberships
+            .Where(m => m.UserId == userId && m.OrganizationId == organizationId)
+            .Select(m => (OrganizationRole?)m.Role)
+            .SingleOrDefaultAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<OrganizationMembership>> ListAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Memberships
+            .Where(m => m.UserId == userId)
+            .OrderBy(m => m.Organization.Name)
+            .Select(m => new OrganizationMembership(m.OrganizationId, m.Organization.Name, m.Organization.Slug, m.Role))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The organization the UI works in: the one the user last switched to while still a member,
+    /// else the first by name; null for a user without memberships.
+    /// </summary>
+    public async Task<OrganizationMembership?> GetCurrentAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var memberships = await ListAsync(userId, cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var preferred = await db.Users.Where(u => u.Id == userId).Select(u => u.CurrentOrganizationId).SingleOrDefaultAsync(cancellationToken);
+        return memberships.FirstOrDefault(m => m.Id == preferred) ?? (memberships.Count > 0 ? memberships[0] : null);
+    }
+
+    /// <summary>Remembers the organization the user works in; refused for an organization the user is not in.</summary>
+    public async Task<bool> SwitchAsync(string userId, int organizationId, CancellationToken cancellationToken = default)
+    {
+        if (await GetRoleAsync(userId, organizationId, cancellationToken) is null)
+        {
+            return false;
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.Users.Where(u => u.Id == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.CurrentOrganizationId, organizationId), cancellationToken);
+        return true;
+    }
+}

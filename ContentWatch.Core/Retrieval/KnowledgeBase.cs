@@ -1,0 +1,91 @@
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace ContentWatch.Core.Retrieval;
+
+/// <summary>What an admin sends to create or replace a guideline document (API.md: knowledge).</summary>
+public sealed record KnowledgeInput(string? Title, string? Content, string? Category);
+
+/// <summary>The organization's brand-guideline documents: list, read, create, replace, delete.</summary>
+public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<KnowledgeDocument>> ListAsync(
+        int organizationId, KnowledgeCategory? category = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.KnowledgeDocuments.AsNoTracking().Where(k => k.OrganizationId == organizationId);
+        if (category is { } c)
+        {
+            query = query.Where(k => k.Category == c);
+        }
+        return await query.OrderBy(k => k.Title).ToListAsync(cancellationToken);
+    }
+
+    public async Task<KnowledgeDocument?> GetAsync(int organizationId, int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.KnowledgeDocuments.AsNoTracking()
+            .SingleOrDefaultAsync(k => k.OrganizationId == organizationId && k.Id == id, cancellationToken);
+    }
+
+    public async Task<Result<KnowledgeDocument>> CreateAsync(int organizationId, KnowledgeInput input, CancellationToken cancellationToken = default)
+    {
+        if (Validate(input) is { } invalid)
+        {
+            return invalid;
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var document = new KnowledgeDocument { OrganizationId = organizationId, Title = "", Content = "", CreatedAt = now };
+        Apply(document, input, now);
+        db.KnowledgeDocuments.Add(document);
+        await db.SaveChangesAsync(cancellationToken);
+        return Result<KnowledgeDocument>.Ok(document);
+    }
+
+    public async Task<Result<KnowledgeDocument>> UpdateAsync(int organizationId, int id, KnowledgeInput input, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(k => k.OrganizationId == organizationId && k.Id == id, cancellationToken);
+        if (document is null)
+        {
+            return Result<KnowledgeDocument>.NotFound($"Knowledge document {id} was not found.");
+        }
+        if (Validate(input) is { } invalid)
+        {
+            return invalid;
+        }
+        Apply(document, input, clock.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(cancellationToken);
+        return Result<KnowledgeDocument>.Ok(document);
+    }
+
+    public async Task<Result<bool>> DeleteAsync(int organizationId, int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var deleted = await db.KnowledgeDocuments.Where(k => k.OrganizationId == organizationId && k.Id == id)
+            .ExecuteDeleteAsync(cancellationToken);
+        return deleted == 0 ? Result<bool>.NotFound($"Knowledge document {id} was not found.") : Result<bool>.Ok(true);
+    }
+
+    public static Result<KnowledgeDocument>? Validate(KnowledgeInput input)
+    {
+        var errors = new FieldErrors();
+        errors.Length("title", input.Title, 1, Limits.KnowledgeTitle, "Title");
+        errors.Length("content", input.Content, 1, Limits.KnowledgeContent, "Content");
+        if (!EnumNames<KnowledgeCategory>.TryParse(input.Category, out _))
+        {
+            errors.Add("category", $"Category must be one of {string.Join(", ", EnumNames<KnowledgeCategory>.All)}.");
+        }
+        return errors.Any ? errors.ToResult<KnowledgeDocument>() : null;
+    }
+
+    private static void Apply(KnowledgeDocument document, KnowledgeInput input, DateTime now)
+    {
+        document.Title = input.Title!.Trim();
+        document.Content = input.Content!;
+        document.Category = EnumNames<KnowledgeCategory>.Parse(input.Category!);
+        document.UpdatedAt = now;
+    }
+}

@@ -1,0 +1,27 @@
+using System.Security.Claims;
+using ContentWatch.Core;
+
+namespace ContentWatch.Web.Endpoints;
+
+/// <summary>Turns Core outcomes into RFC 7807 problem responses.</summary>
+internal static class ApiResults
+{
+    public static IResult Problem<T>(Result<T> result) => result.Status switch
+    {
+        ResultStatus.Invalid => TypedResults.ValidationProblem(
+            result.Errors.ToDictionary(p => p.Key, p => p.Value), detail: result.Detail, title: "Invalid request"),
+        ResultStatus.NotFound => NotFound(result.Detail ?? "Not found."),
+        ResultStatus.Conflict => TypedResults.Problem(result.Detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict"),
+        _ => throw new InvalidOperationException("A successful result is not a problem."),
+    };
+
+    public static IResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not Found");
+
+    public static IResult Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] },
+            detail: "One or more fields are invalid.", title: "Invalid request");
+
+    public static string UserId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The caller is not signed in.");
+}

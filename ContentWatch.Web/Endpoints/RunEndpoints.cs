@@ -1,0 +1,91 @@
+using System.Security.Claims;
+using System.Text.Json;
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Pipelines;
+
+namespace ContentWatch.Web.Endpoints;
+
+/// <summary>The body of POST runs. Inputs arrive as raw JSON so that a non-string value is a field error, not a 400 without detail.</summary>
+public sealed record CreateRunRequest(int? TemplateId, Dictionary<string, JsonElement>? Inputs);
+
+public sealed record StepRunResponse(
+    int Id, int? StepId, string StepName, string StepType, int StepOrder, string? AgentName, int Attempt, string Status,
+    IReadOnlyList<string> AgentThoughts, string OutputContent, int InputTokens, int OutputTokens,
+    DateTime? StartedAt, DateTime? CompletedAt, string? Error)
+{
+    public static StepRunResponse From(StepRun s) => new(
+        s.Id, s.StepId, s.StepName, EnumNames<StepType>.Name(s.StepType), s.StepOrder, s.AgentName, s.Attempt,
+        EnumNames<StepStatus>.Name(s.Status), s.AgentThoughts, s.OutputContent, s.InputTokens, s.OutputTokens,
+        s.StartedAt, s.CompletedAt, s.Error);
+}
+
+public sealed record RunResponse(
+    int Id, int TemplateId, string TemplateName, string Status, int Attempt, string? Error, string TriggeredBy,
+    IReadOnlyDictionary<string, string> Inputs, DateTime CreatedAt, DateTime? StartedAt, DateTime? CompletedAt,
+    IReadOnlyList<StepRunResponse>? StepRuns)
+{
+    public static RunResponse From(PipelineRun r, bool withSteps) => new(
+        r.Id, r.TemplateId, r.Template.Name, EnumNames<RunStatus>.Name(r.Status), r.Attempt, r.Error,
+        r.TriggeredBy.Email ?? r.TriggeredBy.UserName ?? r.TriggeredById, r.Inputs, r.CreatedAt, r.StartedAt, r.CompletedAt,
+        withSteps ? [.. r.StepRuns.OrderBy(s => s.Attempt).ThenBy(s => s.StepOrder).Select(StepRunResponse.From)] : null);
+}
+
+public sealed record RunPageResponse(IReadOnlyList<RunResponse> Items, int Page, int PageSize, int TotalCount);
+
+public static class RunEndpoints
+{
+    public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder organization)
+    {
+        // Creators and admins alike create, list, read and delete runs.
+        var runs = organization.MapGroup("/runs");
+        runs.MapGet("/", ListRuns);
+        runs.MapGet("/{id:int}", GetRun);
+        runs.MapPost("/", CreateRun);
+        runs.MapDelete("/{id:int}", DeleteRun);
+        return organization;
+    }
+
+    public static async Task<IResult> ListRuns(
+        int orgId, string? status, int? page, int? pageSize, PipelineRuns runs, CancellationToken cancellationToken)
+    {
+        var result = await runs.ListAsync(orgId, status, page ?? 1, pageSize ?? 20, cancellationToken);
+        return result.Succeeded
+            ? TypedResults.Ok(new RunPageResponse(
+                [.. result.Value!.Items.Select(r => RunResponse.From(r, withSteps: false))], result.Value.Page, result.Value.PageSize, result.Value.TotalCount))
+            : ApiResults.Problem(result);
+    }
+
+    public static async Task<IResult> GetRun(int orgId, int id, PipelineRuns runs, CancellationToken cancellationToken) =>
+        await runs.GetAsync(orgId, id, cancellationToken) is { } run
+            ? TypedResults.Ok(RunResponse.From(run, withSteps: true))
+            : ApiResults.NotFound($"Run {id} was not found.");
+
+    public static async Task<IResult> CreateRun(
+        int orgId, CreateRunRequest request, ClaimsPrincipal user, PipelineRuns runs, CancellationToken cancellationToken)
+    {
+        Dictionary<string, string>? inputs = null;
+        if (request.Inputs is not null)
+        {
+            inputs = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in request.Inputs)
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    return ApiResults.Invalid($"inputs.{key}", "Inputs are a flat map of strings: this value is not a string.");
+                }
+                inputs[key] = value.GetString()!;
+            }
+        }
+
+        var result = await runs.CreateAsync(orgId, user.UserId(), new RunInput(request.TemplateId, inputs), cancellationToken);
+        return result.Succeeded
+            ? TypedResults.Created($"/api/organizations/{orgId}/ai/runs/{result.Value!.Id}", RunResponse.From(result.Value, withSteps: true))
+            : ApiResults.Problem(result);
+    }
+
+    public static async Task<IResult> DeleteRun(int orgId, int id, PipelineRuns runs, CancellationToken cancellationToken)
+    {
+        var result = await runs.DeleteAsync(orgId, id, cancellationToken);
+        return result.Succeeded ? TypedResults.NoContent() : ApiResults.Problem(result);
+    }
+}

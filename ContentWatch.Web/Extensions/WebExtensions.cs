@@ -1,0 +1,114 @@
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Locking;
+using ContentWatch.Core.Persistence;
+using ContentWatch.Web.Components.Account;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Identity;
+using MudBlazor.Services;
+
+namespace ContentWatch.Web.Extensions;
+
+public static class WebExtensions
+{
+    /// <summary>Accounts, authorization, the Blazor UI, problem details and health checks.</summary>
+    public static IHostApplicationBuilder AddContentWatchWeb(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName);
+
+        AddAccounts(services);
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+
+        services.AddProblemDetails();
+        services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o => o.SerializerOptions.AllowTrailingCommas = false);
+
+        var health = services.AddHealthChecks().AddDbContextCheck<ContentWatchDbContext>("database");
+        if (builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.IsConfigured == true)
+        {
+            services.AddSingleton<RedisConnections>();
+            health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
+        }
+        return builder;
+    }
+
+    private static void AddAccounts(IServiceCollection services)
+    {
+        // Cookie for pages, bearer tokens for /api: AddIdentityApiEndpoints sets up both schemes.
+        services.AddIdentityApiEndpoints<AppUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 8;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddEntityFrameworkStores<ContentWatchDbContext>();
+
+        services.AddAuthentication(o => o.DefaultChallengeScheme = IdentityConstants.ApplicationScheme);
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/login";
+            o.AccessDeniedPath = "/not-authorized";
+            o.Cookie.Name = "ContentWatch.Auth";
+            o.Events.OnRedirectToLogin = ctx => ApiAwareRedirect(ctx, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = ctx => ApiAwareRedirect(ctx, StatusCodes.Status403Forbidden);
+        });
+
+        services.AddScoped<IAuthorizationHandler, OrganizationRoleHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.Policy.IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.OrganizationMember, p => p.RequireAuthenticatedUser().AddRequirements(new OrganizationRoleRequirement(OrganizationRole.Creator)))
+            .AddPolicy(Policies.OrganizationAdmin, p => p.RequireAuthenticatedUser().AddRequirements(new OrganizationRoleRequirement(OrganizationRole.Admin)));
+
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+    }
+
+    private static Task ApiAwareRedirect(RedirectContext<CookieAuthenticationOptions> context, int apiStatus)
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = apiStatus;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// API bodies over 1 MB are refused with 413 before they are read, and while they are read when no
+    /// length was announced.
+    /// </summary>
+    public static IApplicationBuilder UseApiRequestLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            if (context.Request.ContentLength > Limits.RequestBodyBytes)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status413PayloadTooLarge,
+                        Title = "Payload Too Large",
+                        Detail = $"Request bodies are limited to {Limits.RequestBodyBytes:N0} bytes.",
+                    },
+                });
+                return;
+            }
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = Limits.RequestBodyBytes;
+            }
+        }
+        await next(context);
+    });
+}
