@@ -1,6 +1,29 @@
+using ContentWatch.Core;
+using ContentWatch.Web.Components;
+using ContentWatch.Web.Endpoints;
+using ContentWatch.Web.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddSolutionRootSettings();
+builder.AddContentWatchCore();
+builder.AddContentWatchWeb();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.UseContentWatchErrorPages();
+app.UseApiRequestLimits();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapContentWatchHealth();
+app.MapAccountEndpoints();
+app.MapOrganizationEndpoints();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();
+
+/// <summary>Entry point; public so that tests can host the app with WebApplicationFactory.</summary>
+public partial class Program;

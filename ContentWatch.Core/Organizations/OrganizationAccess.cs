@@ -7,6 +7,9 @@ namespace ContentWatch.Core.Organizations;
 /// <summary>An organization as one of its members sees it.</summary>
 public sealed record OrganizationMembership(int Id, string Name, string Slug, OrganizationRole Role);
 
+/// <summary>A member of an organization, as its admins see it.</summary>
+public sealed record OrganizationMember(string UserId, string Email, string DisplayName, OrganizationRole Role);
+
 /// <summary>Who belongs where, with which role: the facts every access rule starts from.</summary>
 public sealed class OrganizationAccess(IDbContextFactory<ContentWatchDbContext> dbFactory)
 {
@@ -53,5 +56,15 @@ public sealed class OrganizationAccess(IDbContextFactory<ContentWatchDbContext> 
         await db.Users.Where(u => u.Id == userId)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.CurrentOrganizationId, organizationId), cancellationToken);
         return true;
+    }
+
+    public async Task<IReadOnlyList<OrganizationMember>> ListMembersAsync(int organizationId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Memberships
+            .Where(m => m.OrganizationId == organizationId)
+            .OrderBy(m => m.User.Email)
+            .Select(m => new OrganizationMember(m.UserId, m.User.Email ?? "", m.User.DisplayName, m.Role))
+            .ToListAsync(cancellationToken);
     }
 }

@@ -2,11 +2,14 @@ using ContentWatch.Core.Domain;
 using ContentWatch.Core.Locking;
 using ContentWatch.Core.Persistence;
 using ContentWatch.Web.Components.Account;
+using ContentWatch.Web.Components.Layout;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MudBlazor.Services;
 
 namespace ContentWatch.Web.Extensions;
@@ -24,9 +27,12 @@ public static class WebExtensions
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddScoped<CurrentOrganization>();
 
         services.AddProblemDetails();
-        services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o => o.SerializerOptions.AllowTrailingCommas = false);
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Bad bodies throw in every environment, so that BadRequestExceptionHandler explains them the same way.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         var health = services.AddHealthChecks().AddDbContextCheck<ContentWatchDbContext>("database");
         if (builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.IsConfigured == true)
@@ -59,7 +65,7 @@ public static class WebExtensions
         });
 
         services.AddScoped<IAuthorizationHandler, OrganizationRoleHandler>();
-        services.AddSingleton<Microsoft.AspNetCore.Authorization.Policy.IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.OrganizationMember, p => p.RequireAuthenticatedUser().AddRequirements(new OrganizationRoleRequirement(OrganizationRole.Creator)))
             .AddPolicy(Policies.OrganizationAdmin, p => p.RequireAuthenticatedUser().AddRequirements(new OrganizationRoleRequirement(OrganizationRole.Admin)));

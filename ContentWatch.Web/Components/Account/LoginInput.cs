@@ -1,0 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ContentWatch.Web.Components.Account;
+
+public sealed class LoginInput
+{
+    [Required(ErrorMessage = "Enter your email address.")]
+    [EmailAddress(ErrorMessage = "Enter a valid email address.")]
+    public string Email { get; set; } = "";
+
+    [Required(ErrorMessage = "Enter your password.")]
+    [DataType(DataType.Password)]
+    public string Password { get; set; } = "";
+
+    public bool RememberMe { get; set; } = true;
+}
