@@ -64,14 +64,21 @@ public static class WebExtensions
             o.Events.OnRedirectToAccessDenied = ctx => ApiAwareRedirect(ctx, StatusCodes.Status403Forbidden);
         });
 
-        services.AddScoped<IAuthorizationHandler, OrganizationRoleHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
-        services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.OrganizationMember, p => p.RequireAuthenticatedUser().AddRequirements(new OrganizationRoleRequirement(OrganizationRole.Creator)))
-            .AddPolicy(Policies.OrganizationAdmin, p => p.RequireAuthenticatedUser().AddRequirements(new OrganizationRoleRequirement(OrganizationRole.Admin)));
+        services.AddOrganizationPolicies();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+    }
+
+    /// <summary>The organization policies of <see cref="Policies"/>, shared by the API and the UI.</summary>
+    public static IServiceCollection AddOrganizationPolicies(this IServiceCollection services)
+    {
+        services.AddScoped<IAuthorizationHandler, OrganizationRoleHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.OrganizationMember, p => p.RequireAuthenticatedUser().AddRequirements(new OrganizationRoleRequirement(OrganizationRole.Creator)))
+            .AddPolicy(Policies.OrganizationAdmin, p => p.RequireAuthenticatedUser().AddRequirements(new OrganizationRoleRequirement(OrganizationRole.Admin)));
+        return services;
     }
 
     private static Task ApiAwareRedirect(RedirectContext<CookieAuthenticationOptions> context, int apiStatus)
