@@ -1,4 +1,5 @@
 using ContentWatch.Core.Domain;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,10 +8,13 @@ namespace ContentWatch.Core.Persistence;
 /// <summary>
 /// The one model of ContentWatch, Identity included. Each database provider derives its own context
 /// (<see cref="SqliteContentWatchDbContext"/>, <see cref="SqlServerContentWatchDbContext"/>) so that each
-/// keeps its own migrations; everything else asks for this base type.
+/// keeps its own migrations; everything else asks for this base type. It also holds the data-protection
+/// keys, so that cookies and bearer tokens stay valid across restarts and on every node.
 /// </summary>
-public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options)
+public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<Membership> Memberships => Set<Membership>();
     public DbSet<AgentProfile> Agents => Set<AgentProfile>();

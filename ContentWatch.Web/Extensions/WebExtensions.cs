@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -24,6 +25,7 @@ public static class WebExtensions
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName);
 
         AddAccounts(services);
+        services.AddDataProtection().SetApplicationName("ContentWatch").PersistKeysToDbContext<ContentWatchDbContext>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

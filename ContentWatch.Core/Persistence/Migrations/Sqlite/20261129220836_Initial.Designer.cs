@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ContentWatch.Core.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteContentWatchDbContext))]
-    [Migration("20261129215651_Initial")]
+    [Migration("20261129220836_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -474,6 +474,23 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("StepRuns");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ContentWatch.Core.Persistence.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerContentWatchDbContext))]
-    [Migration("20261129215701_Initial")]
+    [Migration("20261129220848_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -498,6 +498,25 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("StepRuns");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
