@@ -48,7 +48,7 @@ public abstract class ComponentTestBase : BunitContext
         Services.AddSingleton<AuthenticationStateProvider>(new FixedAuthenticationStateProvider(principal));
 
         var organization = Services.GetRequiredService<CurrentOrganization>();
-        await organization.LoadAsync(userId, Xunit.TestContext.Current.CancellationToken);
+        await organization.LoadAsync(userId, TestContext.Current.CancellationToken);
         return organization;
     }
 
