@@ -1,0 +1,610 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ContentWatch.Core.Domain;
+using ContentWatch.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using static ContentWatch.Tests.Web.Endpoints.ApiBuilders;
+
+namespace ContentWatch.Tests.Web.Endpoints;
+
+/// <summary>API.md: <c>/api/organizations/{orgId}/ai/templates</c> and <c>templates/{id}</c>, steps included.</summary>
+public sealed class TemplateEndpointsTests(ContentWatchFactory factory) : IClassFixture<ContentWatchFactory>
+{
+    /// <summary>Each case breaks one thing of a valid one-step (or two-step) body; the ints are an Alpha and a Beta agent id.</summary>
+    private static readonly Dictionary<string, (string Field, Action<Dictionary<string, object?>, int, int> Break)> InvalidTemplates = new()
+    {
+        ["name empty"] = ("name", (b, _, _) => b["name"] = ""),
+        ["name missing"] = ("name", (b, _, _) => b.Remove("name")),
+        ["name 151 chars"] = ("name", (b, _, _) => b["name"] = new string('n', 151)),
+        ["description 2,001 chars"] = ("description", (b, _, _) => b["description"] = new string('d', 2_001)),
+        ["0 steps"] = ("steps", (b, _, _) => b["steps"] = new List<object>()),
+        ["steps missing"] = ("steps", (b, _, _) => b.Remove("steps")),
+        ["21 steps"] = ("steps", (b, alpha, _) => b["steps"] = Enumerable.Range(1, 21).Select(o => StepBody(o, alpha)).ToList()),
+        ["duplicate orders"] = ("steps[1].order", (b, alpha, _) => b["steps"] = new List<object> { StepBody(3, alpha), StepBody(3, alpha) }),
+        ["order 0"] = ("steps[0].order", (b, _, _) => Step(b)["order"] = 0),
+        ["order negative"] = ("steps[0].order", (b, _, _) => Step(b)["order"] = -2),
+        ["order missing"] = ("steps[0].order", (b, _, _) => Step(b).Remove("order")),
+        ["stepType unknown"] = ("steps[0].stepType", (b, _, _) => Step(b)["stepType"] = "dance_routine"),
+        ["stepType display name"] = ("steps[0].stepType", (b, _, _) => Step(b)["stepType"] = "Script generation"),
+        ["agentId of another organization"] = ("steps[0].agentId", (b, _, beta) => Step(b)["agentId"] = beta),
+        ["agentId unknown"] = ("steps[0].agentId", (b, _, _) => Step(b)["agentId"] = int.MaxValue),
+        ["agentId missing"] = ("steps[0].agentId", (b, _, _) => Step(b).Remove("agentId")),
+        ["promptTemplate empty"] = ("steps[0].promptTemplate", (b, _, _) => Step(b)["promptTemplate"] = ""),
+        ["promptTemplate 20,001 chars"] = ("steps[0].promptTemplate", (b, _, _) => Step(b)["promptTemplate"] = new string('p', 20_001)),
+        ["step name empty"] = ("steps[0].name", (b, _, _) => Step(b)["name"] = ""),
+        ["step name 151 chars"] = ("steps[0].name", (b, _, _) => Step(b)["name"] = new string('s', 151)),
+    };
+
+    public static TheoryData<string> InvalidTemplateCases => new(InvalidTemplates.Keys);
+
+    public static TheoryData<string, string> MalformedBodies => new()
+    {
+        { "truncated JSON", """{"name":"Truncated","steps":[{"name":"One","stepType":"script_generation","ord""" },
+        { "order as a word", """{"name":"Words","steps":[{"name":"One","stepType":"script_generation","order":"first","agentId":1,"promptTemplate":"x"}]}""" },
+        { "steps as an object", """{"name":"Object","steps":{"name":"One"}}""" },
+        { "isActive as a string", """{"name":"Yes","isActive":"yes","steps":[]}""" },
+        { "empty body", "" },
+    };
+
+    public static TheoryData<string, string> AllRoutes => new()
+    {
+        { "GET", "templates" },
+        { "POST", "templates" },
+        { "GET", "templates/{id}" },
+        { "PUT", "templates/{id}" },
+        { "DELETE", "templates/{id}" },
+    };
+
+    // ---- Happy paths ------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task ListTemplates_AsAdmin_ReturnsOnlyTheOrganizationsTemplatesWithOrderedSteps()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+
+        var templates = await ApiAssertions.JsonAsync(await admin.GetAsync(Templates(alpha), Ct), HttpStatusCode.OK);
+
+        var standard = templates.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Standard Video Workflow");
+        var steps = standard.GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3, 4], steps.Select(s => s.GetProperty("order").GetInt32()));
+        Assert.Equal(["Script Writer", "Brand Voice Reviewer", "Thumbnail Designer", "SEO Strategist"], steps.Select(s => s.GetProperty("agentName").GetString()));
+        Assert.Equal("script_generation", steps[0].GetProperty("stepType").GetString());
+        Assert.DoesNotContain(templates.EnumerateArray(), t => t.GetProperty("name").GetString() == "Podcast Show Notes");
+        await using var db = factory.CreateDbContext();
+        var alphaIds = await db.Templates.Where(t => t.OrganizationId == alpha).Select(t => t.Id).ToListAsync(Ct);
+        Assert.Equal(alphaIds.Order(), templates.EnumerateArray().Select(t => t.GetProperty("id").GetInt32()).Order());
+    }
+
+    [Fact]
+    public async Task ListTemplates_ActiveOnly_LeavesInactiveTemplatesOut()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var agent = await FirstAgentIdAsync(factory, alpha);
+        var inactive = await CreateIdAsync(admin, Templates(alpha), TemplateBody(agent, isActive: false));
+
+        var all = await ApiAssertions.JsonAsync(await admin.GetAsync(Templates(alpha), Ct), HttpStatusCode.OK);
+        var active = await ApiAssertions.JsonAsync(await admin.GetAsync($"{Templates(alpha)}?activeOnly=true", Ct), HttpStatusCode.OK);
+
+        Assert.Contains(all.EnumerateArray(), t => t.GetProperty("id").GetInt32() == inactive);
+        Assert.DoesNotContain(active.EnumerateArray(), t => t.GetProperty("id").GetInt32() == inactive);
+        Assert.All(active.EnumerateArray(), t => Assert.True(t.GetProperty("isActive").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task CreateTemplate_AsAdmin_Returns201WithLocationAndStepsWithIdsAndAgentNames()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var writer = await CreateAsync(admin, Agents(alpha), AgentBody(role: "writer"));
+        var seo = await CreateAsync(admin, Agents(alpha), AgentBody(role: "seo"));
+        var name = Unique("Workflow");
+
+        var response = await admin.PostAsJsonAsync(Templates(alpha), new
+        {
+            name,
+            description = "Two steps, sent out of order.",
+            isActive = true,
+            steps = new object[]
+            {
+                new { name = "Keywords", stepType = "seo_optimization", order = 2, agentId = seo.GetProperty("id").GetInt32(), promptTemplate = "SEO for {topic}" },
+                new { name = "Draft", stepType = "script_generation", order = 1, agentId = writer.GetProperty("id").GetInt32(), promptTemplate = "Write {topic}" },
+            },
+        }, Ct);
+
+        var template = await ApiAssertions.JsonAsync(response, HttpStatusCode.Created);
+        var id = template.GetProperty("id").GetInt32();
+        Assert.Equal($"{Templates(alpha)}/{id}", response.Headers.Location?.OriginalString);
+        Assert.Equal(name, template.GetProperty("name").GetString());
+        Assert.Equal("Two steps, sent out of order.", template.GetProperty("description").GetString());
+        Assert.True(template.GetProperty("isActive").GetBoolean());
+        ApiAssertions.AssertUtcTime(template, "createdAt");
+        ApiAssertions.AssertUtcTime(template, "updatedAt");
+        var steps = template.GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal(2, steps.Count);
+        Assert.Equal("Draft", steps[0].GetProperty("name").GetString());
+        Assert.Equal("script_generation", steps[0].GetProperty("stepType").GetString());
+        Assert.Equal(1, steps[0].GetProperty("order").GetInt32());
+        Assert.Equal(writer.GetProperty("id").GetInt32(), steps[0].GetProperty("agentId").GetInt32());
+        Assert.Equal(writer.GetProperty("name").GetString(), steps[0].GetProperty("agentName").GetString());
+        Assert.Equal("Write {topic}", steps[0].GetProperty("promptTemplate").GetString());
+        Assert.Equal("seo_optimization", steps[1].GetProperty("stepType").GetString());
+        Assert.Equal(seo.GetProperty("name").GetString(), steps[1].GetProperty("agentName").GetString());
+        var row = await TemplateRowAsync(id);
+        Assert.NotNull(row);
+        Assert.Equal(alpha, row.OrganizationId);
+        Assert.Equal(string.Join(',', steps.Select(s => s.GetProperty("id").GetInt32()).Order()), row.StepIds);
+    }
+
+    [Fact]
+    public async Task GetTemplate_AsAdmin_ReturnsStepsWithIdsAndAgentNames()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var agent = await CreateAsync(admin, Agents(alpha), AgentBody());
+        var id = await CreateIdAsync(admin, Templates(alpha), TemplateBody(agent.GetProperty("id").GetInt32(), stepCount: 3));
+
+        var template = await ApiAssertions.JsonAsync(await admin.GetAsync($"{Templates(alpha)}/{id}", Ct), HttpStatusCode.OK);
+
+        Assert.Equal(id, template.GetProperty("id").GetInt32());
+        var steps = template.GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], steps.Select(s => s.GetProperty("order").GetInt32()));
+        Assert.All(steps, s => Assert.Equal(agent.GetProperty("name").GetString(), s.GetProperty("agentName").GetString()));
+        await using var db = factory.CreateDbContext();
+        var stepIds = await db.Steps.Where(s => s.TemplateId == id).OrderBy(s => s.Order).Select(s => s.Id).ToListAsync(Ct);
+        Assert.Equal(stepIds, steps.Select(s => s.GetProperty("id").GetInt32()));
+    }
+
+    [Fact]
+    public async Task UpdateTemplate_AsAdmin_Returns200AndReplacesTheStepsAsAWhole()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var agent = await FirstAgentIdAsync(factory, alpha);
+        var reviewer = await CreateAsync(admin, Agents(alpha), AgentBody(role: "reviewer"));
+        var created = await CreateAsync(admin, Templates(alpha), TemplateBody(agent, stepCount: 2));
+        var id = created.GetProperty("id").GetInt32();
+        var oldStepIds = created.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetInt32()).ToList();
+        var name = Unique("Replaced");
+
+        var response = await admin.PutAsJsonAsync($"{Templates(alpha)}/{id}", new
+        {
+            name,
+            description = "Now three steps.",
+            isActive = false,
+            steps = new object[]
+            {
+                new { name = "Check", stepType = "brand_voice_check", order = 1, agentId = reviewer.GetProperty("id").GetInt32(), promptTemplate = "Check it" },
+                new { name = "Thumb", stepType = "thumbnail_concept", order = 2, agentId = agent, promptTemplate = "Draw it" },
+                new { name = "Tags", stepType = "seo_optimization", order = 5, agentId = agent, promptTemplate = "Tag it" },
+            },
+        }, Ct);
+
+        var template = await ApiAssertions.JsonAsync(response, HttpStatusCode.OK);
+        Assert.Equal(name, template.GetProperty("name").GetString());
+        Assert.False(template.GetProperty("isActive").GetBoolean());
+        var steps = template.GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal(["Check", "Thumb", "Tags"], steps.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(reviewer.GetProperty("name").GetString(), steps[0].GetProperty("agentName").GetString());
+        var newStepIds = steps.Select(s => s.GetProperty("id").GetInt32()).ToList();
+        Assert.Empty(newStepIds.Intersect(oldStepIds));
+
+        await using var db = factory.CreateDbContext();
+        Assert.False(await db.Steps.AnyAsync(s => oldStepIds.Contains(s.Id), Ct));
+        var stored = await db.Steps.Where(s => s.TemplateId == id).OrderBy(s => s.Order).ToListAsync(Ct);
+        Assert.Equal(newStepIds, stored.Select(s => s.Id));
+        Assert.Equal([1, 2, 5], stored.Select(s => s.Order));
+        Assert.Equal([StepType.BrandVoiceCheck, StepType.ThumbnailConcept, StepType.SeoOptimization], stored.Select(s => s.StepType));
+        var row = await TemplateRowAsync(id);
+        Assert.Equal(name, row!.Name);
+        Assert.Equal("Now three steps.", row.Description);
+        Assert.False(row.IsActive);
+
+        var fetched = await ApiAssertions.JsonAsync(await admin.GetAsync($"{Templates(alpha)}/{id}", Ct), HttpStatusCode.OK);
+        Assert.Equal(newStepIds, fetched.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetInt32()));
+    }
+
+    [Fact]
+    public async Task UpdateTemplate_WithFinishedRunHistory_Returns200AndKeepsTheStepRuns()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var agent = await FirstAgentIdAsync(factory, alpha);
+        var template = await CreateAsync(admin, Templates(alpha), TemplateBody(agent));
+        var id = template.GetProperty("id").GetInt32();
+        var runId = await CreateIdAsync(admin, Runs(alpha), RunBody(id));
+        var stepId = template.GetProperty("steps")[0].GetProperty("id").GetInt32();
+        await using (var db = factory.CreateDbContext())
+        {
+            var stored = await db.Runs.SingleAsync(r => r.Id == runId, Ct);
+            stored.Status = RunStatus.Completed;
+            stored.Attempt = 1;
+            db.StepRuns.Add(new StepRun
+            {
+                RunId = runId, StepId = stepId, StepName = "Step 1", StepType = StepType.ScriptGeneration, StepOrder = 1,
+                Attempt = 1, Status = StepStatus.Completed, OutputContent = "Done.",
+            });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var response = await admin.PutAsJsonAsync($"{Templates(alpha)}/{id}", TemplateBody(agent, stepCount: 2), Ct);
+
+        await ApiAssertions.JsonAsync(response, HttpStatusCode.OK);
+        var run = await ApiAssertions.JsonAsync(await admin.GetAsync($"{Runs(alpha)}/{runId}", Ct), HttpStatusCode.OK);
+        var stepRun = Assert.Single(run.GetProperty("stepRuns").EnumerateArray());
+        Assert.Equal("Step 1", stepRun.GetProperty("stepName").GetString());
+        Assert.Equal("Done.", stepRun.GetProperty("outputContent").GetString());
+    }
+
+    [Fact]
+    public async Task DeleteTemplate_AsAdmin_Returns204AndTheTemplateAndItsStepsAreGone()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Templates(alpha), TemplateBody(await FirstAgentIdAsync(factory, alpha), stepCount: 2));
+
+        await ApiAssertions.AssertStatusAsync(await admin.DeleteAsync($"{Templates(alpha)}/{id}", Ct), HttpStatusCode.NoContent);
+
+        Assert.Null(await TemplateRowAsync(id));
+        await using var db = factory.CreateDbContext();
+        Assert.False(await db.Steps.AnyAsync(s => s.TemplateId == id, Ct));
+        await ApiAssertions.ProblemAsync(await admin.GetAsync($"{Templates(alpha)}/{id}", Ct), HttpStatusCode.NotFound);
+        await ApiAssertions.ProblemAsync(await admin.DeleteAsync($"{Templates(alpha)}/{id}", Ct), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task DeleteTemplate_WithRuns_Returns409AndKeepsTheTemplate()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Templates(alpha), TemplateBody(await FirstAgentIdAsync(factory, alpha)));
+        await CreateIdAsync(admin, Runs(alpha), RunBody(id));
+        var row = await TemplateRowAsync(id);
+
+        var response = await admin.DeleteAsync($"{Templates(alpha)}/{id}", Ct);
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Conflict);
+        Assert.Equal(row, await TemplateRowAsync(id));
+    }
+
+    [Theory]
+    [InlineData("name", 150)]
+    [InlineData("promptTemplate", 20_000)]
+    [InlineData("steps", 20)]
+    public async Task CreateTemplate_AtTheUpperLimit_Returns201(string what, int size)
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var body = TemplateBody(await FirstAgentIdAsync(factory, await factory.AlphaIdAsync()), stepCount: what == "steps" ? size : 1);
+        if (what == "name")
+        {
+            body["name"] = Guid.NewGuid().ToString("N") + new string('n', size - 32);
+        }
+        else if (what == "promptTemplate")
+        {
+            Step(body)["promptTemplate"] = new string('p', size);
+        }
+
+        var template = await CreateAsync(admin, Templates(await factory.AlphaIdAsync()), body);
+
+        var steps = template.GetProperty("steps");
+        switch (what)
+        {
+            case "name":
+                Assert.Equal(size, template.GetProperty("name").GetString()!.Length);
+                break;
+            case "promptTemplate":
+                Assert.Equal(size, steps[0].GetProperty("promptTemplate").GetString()!.Length);
+                break;
+            default:
+                Assert.Equal(size, steps.GetArrayLength());
+                break;
+        }
+    }
+
+    // ---- Authentication -----------------------------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(AllRoutes))]
+    public async Task AnyTemplateRoute_WithoutToken_Returns401ProblemAndNoRedirect(string method, string route)
+    {
+        using var anonymous = ApiAssertions.Anonymous(factory);
+        var before = await DbStateAsync(factory);
+
+        var response = await SendAsync(anonymous, new HttpMethod(method), await UrlAsync(route), await AlphaBodyAsync());
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllRoutes))]
+    public async Task AnyTemplateRoute_WithGarbageBearerToken_Returns401ProblemAndNoRedirect(string method, string route)
+    {
+        using var garbage = ApiAssertions.GarbageToken(factory);
+        var before = await DbStateAsync(factory);
+
+        var response = await SendAsync(garbage, new HttpMethod(method), await UrlAsync(route), await AlphaBodyAsync());
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    // ---- Roles ----------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task ListAndGetTemplates_AsCreator_Return200()
+    {
+        using var creator = await ApiAssertions.CreatorAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var id = await FirstTemplateIdAsync(factory, alpha);
+
+        var list = await ApiAssertions.JsonAsync(await creator.GetAsync(Templates(alpha), Ct), HttpStatusCode.OK);
+        var one = await ApiAssertions.JsonAsync(await creator.GetAsync($"{Templates(alpha)}/{id}", Ct), HttpStatusCode.OK);
+
+        Assert.Contains(list.EnumerateArray(), t => t.GetProperty("id").GetInt32() == id);
+        Assert.NotEmpty(one.GetProperty("steps").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task CreateTemplate_AsCreator_Returns403AndStoresNothing()
+    {
+        using var creator = await ApiAssertions.CreatorAsync(factory);
+        var before = await DbStateAsync(factory);
+
+        var response = await creator.PostAsJsonAsync(Templates(await factory.AlphaIdAsync()), await AlphaBodyAsync(), Ct);
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Forbidden);
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    [Fact]
+    public async Task UpdateTemplate_AsCreator_Returns403AndChangesNothing()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var creator = await ApiAssertions.CreatorAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Templates(alpha), await AlphaBodyAsync());
+        var row = await TemplateRowAsync(id);
+
+        var response = await creator.PutAsJsonAsync($"{Templates(alpha)}/{id}", await AlphaBodyAsync(), Ct);
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Forbidden);
+        Assert.Equal(row, await TemplateRowAsync(id));
+    }
+
+    [Fact]
+    public async Task DeleteTemplate_AsCreator_Returns403AndKeepsTheTemplate()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var creator = await ApiAssertions.CreatorAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Templates(alpha), await AlphaBodyAsync());
+        var row = await TemplateRowAsync(id);
+
+        var response = await creator.DeleteAsync($"{Templates(alpha)}/{id}", Ct);
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Forbidden);
+        Assert.Equal(row, await TemplateRowAsync(id));
+    }
+
+    // ---- Organizations ----------------------------------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(AllRoutes))]
+    public async Task AnyVerb_AsBetaAdminOnAlphaOrganization_Returns404AndChangesNothing(string method, string route)
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var beta = await ApiAssertions.BetaAdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Templates(alpha), await AlphaBodyAsync());
+        var row = await TemplateRowAsync(id);
+        var before = await DbStateAsync(factory);
+
+        var response = await SendAsync(beta, new HttpMethod(method), $"{Base(alpha)}/{route.Replace("{id}", $"{id}", StringComparison.Ordinal)}",
+            await AlphaBodyAsync());
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.NotFound);
+        Assert.Equal(row, await TemplateRowAsync(id));
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task ItemVerb_AsBetaAdminWithAlphaTemplateIdInBetaOrganization_Returns404AndChangesNothing(string method)
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var beta = await ApiAssertions.BetaAdminAsync(factory);
+        var betaOrg = await factory.BetaIdAsync();
+        var id = await CreateIdAsync(admin, Templates(await factory.AlphaIdAsync()), await AlphaBodyAsync());
+        var row = await TemplateRowAsync(id);
+        var before = await DbStateAsync(factory);
+
+        var response = await SendAsync(beta, new HttpMethod(method), $"{Templates(betaOrg)}/{id}",
+            TemplateBody(await FirstAgentIdAsync(factory, betaOrg)));
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.NotFound);
+        Assert.Equal(row, await TemplateRowAsync(id));
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllRoutes))]
+    public async Task AnyVerb_AsAlphaAdminOnBetaOrganization_Returns404AndChangesNothing(string method, string route)
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        await AssertAlphaUserCannotReachBetaAsync(admin, method, route);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllRoutes))]
+    public async Task AnyVerb_AsAlphaCreatorOnBetaOrganization_Returns404NotForbidden(string method, string route)
+    {
+        using var creator = await ApiAssertions.CreatorAsync(factory);
+        await AssertAlphaUserCannotReachBetaAsync(creator, method, route);
+    }
+
+    // ---- Validation and bad bodies ------------------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(InvalidTemplateCases))]
+    public async Task CreateTemplate_WithInvalidField_Returns400NamingTheFieldAndStoresNothing(string invalidCase)
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var body = await InvalidBodyAsync(invalidCase);
+        var before = await DbStateAsync(factory);
+
+        var response = await admin.PostAsJsonAsync(Templates(await factory.AlphaIdAsync()), body, Ct);
+
+        await ApiAssertions.ValidationProblemAsync(response, InvalidTemplates[invalidCase].Field);
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidTemplateCases))]
+    public async Task UpdateTemplate_WithInvalidField_Returns400NamingTheFieldAndChangesNothing(string invalidCase)
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Templates(alpha), await AlphaBodyAsync());
+        var row = await TemplateRowAsync(id);
+        var body = await InvalidBodyAsync(invalidCase);
+        var before = await DbStateAsync(factory);
+
+        var response = await admin.PutAsJsonAsync($"{Templates(alpha)}/{id}", body, Ct);
+
+        await ApiAssertions.ValidationProblemAsync(response, InvalidTemplates[invalidCase].Field);
+        Assert.Equal(row, await TemplateRowAsync(id));
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    [Fact(Skip = "BUG: POST templates with \"steps\":[null] answers 500 (NullReferenceException in PipelineTemplates.ValidateAsync: steps.Select(s => s.AgentId) runs before the null-step check); expected 400 with errors[\"steps[0]\"]")]
+    public async Task CreateTemplate_WithANullStep_Returns400NamingTheStep()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var before = await DbStateAsync(factory);
+
+        var response = await SendRawAsync(admin, HttpMethod.Post, Templates(await factory.AlphaIdAsync()), """{"name":"Null step","steps":[null]}""");
+
+        await ApiAssertions.ValidationProblemAsync(response, "steps[0]");
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    [Fact(Skip = "BUG: PUT templates/{id} with \"steps\":[null] answers 500 (same NullReferenceException in PipelineTemplates.ValidateAsync); expected 400 with errors[\"steps[0]\"] and the template unchanged")]
+    public async Task UpdateTemplate_WithANullStep_Returns400NamingTheStepAndChangesNothing()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Templates(alpha), await AlphaBodyAsync());
+        var row = await TemplateRowAsync(id);
+
+        var response = await SendRawAsync(admin, HttpMethod.Put, $"{Templates(alpha)}/{id}", """{"name":"Null step","steps":[null]}""");
+
+        await ApiAssertions.ValidationProblemAsync(response, "steps[0]");
+        Assert.Equal(row, await TemplateRowAsync(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedBodies))]
+    public async Task CreateTemplate_WithMalformedJson_Returns400ProblemAndStoresNothing(string description, string json)
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var before = await DbStateAsync(factory);
+
+        var response = await SendRawAsync(admin, HttpMethod.Post, Templates(await factory.AlphaIdAsync()), json);
+
+        var problem = await ApiAssertions.ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("detail").GetString()!.Length > 0, description);
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedBodies))]
+    public async Task UpdateTemplate_WithMalformedJson_Returns400ProblemAndChangesNothing(string description, string json)
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var alpha = await factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Templates(alpha), await AlphaBodyAsync());
+        var row = await TemplateRowAsync(id);
+
+        var response = await SendRawAsync(admin, HttpMethod.Put, $"{Templates(alpha)}/{id}", json);
+
+        var problem = await ApiAssertions.ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("detail").GetString()!.Length > 0, description);
+        Assert.Equal(row, await TemplateRowAsync(id));
+    }
+
+    [Fact]
+    public async Task CreateTemplate_WithBodyOver1MB_Returns413ProblemAndStoresNothing()
+    {
+        using var admin = await ApiAssertions.AdminAsync(factory);
+        var json = JsonOfSize(1_100_000, "\"steps\":[],", "name", "");
+        var before = await DbStateAsync(factory);
+
+        var response = await SendRawAsync(admin, HttpMethod.Post, Templates(await factory.AlphaIdAsync()), json);
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    // ---- Helpers -------------------------------------------------------------------------------------------
+
+    private static Dictionary<string, object?> Step(Dictionary<string, object?> body) =>
+        ((List<Dictionary<string, object?>>)body["steps"]!)[0];
+
+    private async Task<Dictionary<string, object?>> AlphaBodyAsync() =>
+        TemplateBody(await FirstAgentIdAsync(factory, await factory.AlphaIdAsync()));
+
+    private async Task<Dictionary<string, object?>> InvalidBodyAsync(string invalidCase)
+    {
+        var alphaAgent = await FirstAgentIdAsync(factory, await factory.AlphaIdAsync());
+        var betaAgent = await FirstAgentIdAsync(factory, await factory.BetaIdAsync());
+        var body = TemplateBody(alphaAgent);
+        InvalidTemplates[invalidCase].Break(body, alphaAgent, betaAgent);
+        return body;
+    }
+
+    private async Task AssertAlphaUserCannotReachBetaAsync(HttpClient alphaUser, string method, string route)
+    {
+        using var beta = await ApiAssertions.BetaAdminAsync(factory);
+        var betaOrg = await factory.BetaIdAsync();
+        var betaAgent = await FirstAgentIdAsync(factory, betaOrg);
+        var id = await CreateIdAsync(beta, Templates(betaOrg), TemplateBody(betaAgent));
+        var row = await TemplateRowAsync(id);
+        var before = await DbStateAsync(factory);
+
+        var response = await SendAsync(alphaUser, new HttpMethod(method), $"{Base(betaOrg)}/{route.Replace("{id}", $"{id}", StringComparison.Ordinal)}",
+            TemplateBody(betaAgent));
+
+        await ApiAssertions.ProblemAsync(response, HttpStatusCode.NotFound);
+        Assert.Equal(row, await TemplateRowAsync(id));
+        Assert.Equal(before, await DbStateAsync(factory));
+    }
+
+    private async Task<string> UrlAsync(string route)
+    {
+        var alpha = await factory.AlphaIdAsync();
+        return $"{Base(alpha)}/{route.Replace("{id}", $"{await FirstTemplateIdAsync(factory, alpha)}", StringComparison.Ordinal)}";
+    }
+
+    private async Task<TemplateRow?> TemplateRowAsync(int id)
+    {
+        await using var db = factory.CreateDbContext();
+        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, Ct);
+        if (template is null)
+        {
+            return null;
+        }
+        var steps = await db.Steps.AsNoTracking().Where(s => s.TemplateId == id).OrderBy(s => s.Id).ToListAsync(Ct);
+        return new TemplateRow(
+            template.OrganizationId, template.Name, template.Description, template.IsActive, template.UpdatedAt,
+            string.Join(',', steps.Select(s => s.Id)),
+            JsonSerializer.Serialize(steps.Select(s => new { s.Name, s.StepType, s.Order, s.AgentId, s.PromptTemplate })));
+    }
+
+    private sealed record TemplateRow(
+        int OrganizationId, string Name, string Description, bool IsActive, DateTime UpdatedAt, string StepIds, string Steps);
+}
