@@ -19,7 +19,7 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var errors = new FieldErrors();
-        ValidateInputs(input.Inputs, errors);
+        var inputs = ValidateInputs(input.Inputs, errors);
 
         var template = input.TemplateId is { } templateId
             ? await db.Templates.Where(t => t.OrganizationId == organizationId && t.Id == templateId)
@@ -48,7 +48,7 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
             OrganizationId = organizationId,
             TemplateId = input.TemplateId!.Value,
             TriggeredById = userId,
-            Inputs = input.Inputs!.ToDictionary(p => p.Key.Trim(), p => p.Value, StringComparer.Ordinal),
+            Inputs = inputs,
             Status = RunStatus.Idle,
             CreatedAt = now,
             UpdatedAt = now,
@@ -94,9 +94,15 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
             query = query.Where(r => r.Status == s);
         }
         var total = await query.CountAsync(cancellationToken);
+        // (page - 1) × pageSize overflows an int for absurd pages; such a page is simply past the end.
+        var offset = (long)(page - 1) * pageSize;
+        if (offset >= total)
+        {
+            return Result<RunPage>.Ok(new RunPage([], page, pageSize, total));
+        }
         var items = await query.Include(r => r.Template).Include(r => r.TriggeredBy)
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Skip((int)offset).Take(pageSize)
             .ToListAsync(cancellationToken);
         return Result<RunPage>.Ok(new RunPage(items, page, pageSize, total));
     }
@@ -128,31 +134,43 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
             : Result<bool>.NotFound($"Run {id} was not found.");
     }
 
-    public static void ValidateInputs(IReadOnlyDictionary<string, string>? inputs, FieldErrors errors)
+    /// <summary>
+    /// Checks the inputs against API.md's limits and returns them with their names trimmed, as they are
+    /// stored: <c>"topic"</c> and <c>" topic"</c> are the same input, so sending both is an error.
+    /// </summary>
+    public static Dictionary<string, string> ValidateInputs(IReadOnlyDictionary<string, string>? inputs, FieldErrors errors)
     {
+        var trimmed = new Dictionary<string, string>(StringComparer.Ordinal);
         if (inputs is null)
         {
             errors.Add("inputs", "Inputs are required, with at least a topic.");
-            return;
+            return trimmed;
         }
         if (inputs.Count > Limits.MaxInputs)
         {
             errors.Add("inputs", $"At most {Limits.MaxInputs} inputs are allowed (there are {inputs.Count}).");
         }
-        foreach (var key in inputs.Keys)
+        foreach (var (key, value) in inputs)
         {
-            if (string.IsNullOrWhiteSpace(key) || key.Length > Limits.InputKey)
+            var name = key.Trim();
+            if (name.Length is 0 or > Limits.InputKey)
             {
                 errors.Add("inputs", $"Input names must be between 1 and {Limits.InputKey} characters.");
-                break;
+                return trimmed;
+            }
+            if (!trimmed.TryAdd(name, value))
+            {
+                errors.Add("inputs", $"The input '{name}' is given twice.");
+                return trimmed;
             }
         }
-        inputs.TryGetValue("topic", out var topic);
+        trimmed.TryGetValue("topic", out var topic);
         errors.Length("inputs.topic", topic, 1, Limits.Topic, "Topic");
-        var total = inputs.Values.Sum(v => v?.Length ?? 0);
+        var total = trimmed.Values.Sum(v => v?.Length ?? 0);
         if (total > Limits.InputsTotal)
         {
             errors.Add("inputs", $"All input values together must be at most {Limits.InputsTotal:N0} characters (they have {total:N0}).");
         }
+        return trimmed;
     }
 }

@@ -117,7 +117,7 @@ public sealed class PipelineTemplates(IDbContextFactory<ContentWatchDbContext> d
             errors.Add("steps", $"A template needs between 1 and {Limits.MaxSteps} steps (it has {steps.Count}).");
         }
 
-        var agentIds = steps.Select(s => s.AgentId).OfType<int>().Distinct().ToList();
+        var agentIds = steps.Select(s => s?.AgentId).OfType<int>().Distinct().ToList();
         var ownAgents = await db.Agents.Where(a => a.OrganizationId == organizationId && agentIds.Contains(a.Id))
             .Select(a => a.Id).ToListAsync(cancellationToken);
 

@@ -31,7 +31,17 @@ public static class WebExtensions
         services.AddMudServices();
         services.AddScoped<CurrentOrganization>();
 
-        services.AddProblemDetails();
+        // Problems written by the framework itself (no route, wrong verb, not JSON) carry a detail too.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status401Unauthorized => "Sign in first: send 'Authorization: Bearer <accessToken>' from POST /api/auth/login.",
+                StatusCodes.Status404NotFound => "There is nothing at this address.",
+                StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed at this address.",
+                StatusCodes.Status413PayloadTooLarge => $"Request bodies are limited to {Limits.RequestBodyBytes:N0} bytes.",
+                StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON, with 'Content-Type: application/json'.",
+                _ => null,
+            });
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Bad bodies throw in every environment, so that BadRequestExceptionHandler explains them the same way.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
