@@ -10,7 +10,7 @@ public sealed class RedisHealthCheck(RedisConnections redis) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var down = new List<string>();
+        var down = 0;
         foreach (var multiplexer in redis.Multiplexers)
         {
             try
@@ -19,11 +19,11 @@ public sealed class RedisHealthCheck(RedisConnections redis) : IHealthCheck
             }
             catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
             {
-                down.Add(multiplexer.Configuration.Split(',')[0]);
+                down++;
             }
         }
-        return down.Count == 0
+        return down == 0
             ? HealthCheckResult.Healthy($"{redis.Multiplexers.Count} Redis master(s) answer.")
-            : HealthCheckResult.Degraded($"{down.Count} of {redis.Multiplexers.Count} Redis master(s) do not answer.");
+            : HealthCheckResult.Degraded($"{down} of {redis.Multiplexers.Count} Redis master(s) do not answer.");
     }
 }

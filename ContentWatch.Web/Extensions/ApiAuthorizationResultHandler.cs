@@ -24,8 +24,8 @@ public sealed class ApiAuthorizationResultHandler : IAuthorizationMiddlewareResu
         var reasons = authorizeResult.AuthorizationFailure?.FailureReasons ?? [];
         var (status, title, detail) = authorizeResult switch
         {
-            { Challenged: true } => (StatusCodes.Status401Unauthorized, "Unauthorized",
-                "Sign in first: send 'Authorization: Bearer <accessToken>' from POST /api/auth/login."),
+            // The detail of a 401 is added where every problem's default detail is (AddProblemDetails).
+            { Challenged: true } => (StatusCodes.Status401Unauthorized, "Unauthorized", null),
             _ when reasons.Any(r => r.Message == OrganizationRoleHandler.NotMember) => (StatusCodes.Status404NotFound, "Not Found",
                 "No such organization, or you are not a member of it."),
             _ => (StatusCodes.Status403Forbidden, "Forbidden",

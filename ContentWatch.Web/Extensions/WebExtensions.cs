@@ -124,7 +124,6 @@ public static class WebExtensions
                     {
                         Status = StatusCodes.Status413PayloadTooLarge,
                         Title = "Payload Too Large",
-                        Detail = $"Request bodies are limited to {Limits.RequestBodyBytes:N0} bytes.",
                     },
                 });
                 return;
