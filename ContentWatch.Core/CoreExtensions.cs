@@ -25,6 +25,7 @@ public static class CoreExtensions
         builder.Services.AddSingleton<OrganizationAccess>();
         builder.Services.AddSingleton<AgentProfiles>();
         builder.Services.AddSingleton<KnowledgeBase>();
+        builder.Services.AddSingleton<KnowledgeRetriever>();
         builder.Services.AddSingleton<PipelineTemplates>();
         builder.Services.AddSingleton<PipelineRuns>();
         return builder;
