@@ -28,6 +28,8 @@ public static class CoreExtensions
         builder.Services.AddSingleton<KnowledgeRetriever>();
         builder.Services.AddSingleton<PipelineTemplates>();
         builder.Services.AddSingleton<PipelineRuns>();
+
+        builder.AddContentWatchEngine();
         return builder;
     }
 }

@@ -104,6 +104,18 @@ public class PipelineRun
     public DateTime? StartedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
 
+    /// <summary>
+    /// The first attempt of the current chain: resuming (after failed/cancelled or a crash) reuses the
+    /// completed step runs of attempts since then; a fresh start (idle, completed) moves it forward.
+    /// </summary>
+    public int BaseAttempt { get; set; }
+
+    /// <summary>Set by a cancel request while the run executes; the executor stops at once when it sees it.</summary>
+    public bool CancelRequested { get; set; }
+
+    /// <summary>Last event sequence number persisted, so that numbering continues after a restart.</summary>
+    public long LastEventSequence { get; set; }
+
     /// <summary>The process executing the run and until when its claim holds (a dead process loses it).</summary>
     public string? LeaseOwner { get; set; }
     public DateTime? LeaseExpiresAt { get; set; }

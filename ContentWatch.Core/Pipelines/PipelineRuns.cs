@@ -118,6 +118,12 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
             .SingleOrDefaultAsync(r => r.OrganizationId == organizationId && r.Id == id, cancellationToken);
     }
 
+    public async Task<bool> ExistsAsync(int organizationId, int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Runs.AnyAsync(r => r.OrganizationId == organizationId && r.Id == id, cancellationToken);
+    }
+
     public async Task<Result<bool>> DeleteAsync(int organizationId, int id, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using ContentWatch.Core.Domain;
+using ContentWatch.Core.Events;
 using ContentWatch.Core.Pipelines;
 
 namespace ContentWatch.Web.Endpoints;
@@ -30,6 +31,10 @@ public sealed record RunResponse(
         withSteps ? [.. r.StepRuns.OrderBy(s => s.Attempt).ThenBy(s => s.StepOrder).Select(StepRunResponse.From)] : null);
 }
 
+public sealed record GuidanceRequest(string? Guidance);
+
+public sealed record GuidanceResponse(int Id, string Guidance, DateTime ReceivedAt);
+
 public sealed record RunPageResponse(IReadOnlyList<RunResponse> Items, int Page, int PageSize, int TotalCount);
 
 public static class RunEndpoints
@@ -42,7 +47,70 @@ public static class RunEndpoints
         runs.MapGet("/{id:int}", GetRun);
         runs.MapPost("/", CreateRun);
         runs.MapDelete("/{id:int}", DeleteRun);
+        runs.MapPost("/{id:int}/trigger", TriggerRun);
+        runs.MapPost("/{id:int}/cancel", CancelRun);
+        runs.MapPost("/{id:int}/guidance", AddGuidance);
+        runs.MapGet("/{id:int}/events", StreamEvents);
         return organization;
+    }
+
+    public static async Task<IResult> TriggerRun(int orgId, int id, RunTrigger trigger, PipelineRuns runs, CancellationToken cancellationToken)
+    {
+        var result = await trigger.TriggerAsync(orgId, id, cancellationToken);
+        if (!result.Succeeded)
+        {
+            return ApiResults.Problem(result);
+        }
+        var run = await runs.GetAsync(orgId, id, cancellationToken);
+        return TypedResults.Accepted($"/api/organizations/{orgId}/ai/runs/{id}", RunResponse.From(run!, withSteps: true) with { Status = "pending" });
+    }
+
+    public static async Task<IResult> CancelRun(int orgId, int id, RunControl control, PipelineRuns runs, CancellationToken cancellationToken)
+    {
+        var result = await control.CancelAsync(orgId, id, cancellationToken);
+        if (!result.Succeeded)
+        {
+            return ApiResults.Problem(result);
+        }
+        var run = await runs.GetAsync(orgId, id, cancellationToken);
+        return TypedResults.Accepted($"/api/organizations/{orgId}/ai/runs/{id}", RunResponse.From(run!, withSteps: false));
+    }
+
+    public static async Task<IResult> AddGuidance(
+        int orgId, int id, GuidanceRequest request, ClaimsPrincipal user, RunControl control, CancellationToken cancellationToken)
+    {
+        var result = await control.AddGuidanceAsync(orgId, id, user.UserId(), request.Guidance, cancellationToken);
+        return result.Succeeded
+            ? TypedResults.Accepted((string?)null, new GuidanceResponse(result.Value!.Id, result.Value.Text, result.Value.ReceivedAt))
+            : ApiResults.Problem(result);
+    }
+
+    /// <summary>Server-sent events (API.md): the current attempt so far, then live events; honours Last-Event-ID.</summary>
+    public static async Task StreamEvents(int orgId, int id, HttpContext http, PipelineRuns runs, RunWatcher watcher, CancellationToken cancellationToken)
+    {
+        if (!await runs.ExistsAsync(orgId, id, cancellationToken))
+        {
+            await ApiResults.NotFound($"Run {id} was not found.").ExecuteAsync(http);
+            return;
+        }
+        var after = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var lastId) ? lastId : 0;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        await http.Response.WriteAsync($": watching run {id}\n\n", cancellationToken);
+        await http.Response.Body.FlushAsync(cancellationToken);
+        try
+        {
+            await foreach (var runEvent in watcher.WatchAsync(id, after, cancellationToken))
+            {
+                await http.Response.WriteAsync(ServerSentEvent.Format(runEvent), cancellationToken);
+                await http.Response.Body.FlushAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
     }
 
     public static async Task<IResult> ListRuns(

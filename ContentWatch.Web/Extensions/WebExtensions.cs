@@ -22,7 +22,6 @@ public static class WebExtensions
     {
         var services = builder.Services;
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName);
 
         AddAccounts(services);
         services.AddDataProtection().SetApplicationName("ContentWatch").PersistKeysToDbContext<ContentWatchDbContext>();
@@ -49,7 +48,6 @@ public static class WebExtensions
         var health = services.AddHealthChecks().AddDbContextCheck<ContentWatchDbContext>("database");
         if (builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.IsConfigured == true)
         {
-            services.AddSingleton<RedisConnections>();
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
         }
         return builder;

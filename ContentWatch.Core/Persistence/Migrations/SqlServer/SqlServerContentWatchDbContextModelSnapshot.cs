@@ -255,6 +255,12 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<int>("Attempt")
                         .HasColumnType("int");
 
+                    b.Property<int>("BaseAttempt")
+                        .HasColumnType("int");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("bit");
+
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("datetime2");
 
@@ -268,6 +274,9 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<string>("Inputs")
                         .IsRequired()
                         .HasColumnType("nvarchar(max)");
+
+                    b.Property<long>("LastEventSequence")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("datetime2");

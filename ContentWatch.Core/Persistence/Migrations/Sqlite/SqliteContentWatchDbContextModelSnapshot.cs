@@ -239,6 +239,12 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Property<int>("Attempt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("BaseAttempt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("TEXT");
 
@@ -252,6 +258,9 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Property<string>("Inputs")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("LastEventSequence")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("TEXT");

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using ContentWatch.Core.Locking;
+using ContentWatch.Core.Pipelines;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ContentWatch.Core.Events;
+
+/// <summary>
+/// Carries run events between nodes over Redis pub/sub, so that a circuit on one node sees a run executing
+/// on another, and numbers events with a counter in Redis shared by all nodes. It uses the first
+/// configured Redis endpoint. When Redis does not answer, each node goes on with its own events and
+/// numbering (watchers on other nodes reload from the database), and nothing fails.
+/// </summary>
+public sealed class RedisRunEventRelay(
+    RunEventBus bus,
+    RedisConnections redis,
+    IOptions<EngineOptions> engine,
+    ILogger<RedisRunEventRelay> logger) : IHostedService
+{
+    public static readonly RedisChannel Channel = RedisChannel.Literal("contentwatch:run-events");
+
+    // Raises the counter to at least what this node has seen, then increments it: numbering never goes back.
+    private const string NextSequenceScript = """
+        local v = redis.call('INCR', KEYS[1])
+        local floor = tonumber(ARGV[1])
+        if v <= floor then
+          v = floor + 1
+          redis.call('SET', KEYS[1], v)
+        end
+        redis.call('EXPIRE', KEYS[1], 604800)
+        return v
+        """;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private ConnectionMultiplexer Connection => redis.Multiplexers[0];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        bus.Relay = RelayAsync;
+        bus.SharedSequence = NextSequenceAsync;
+        try
+        {
+            await Connection.GetSubscriber().SubscribeAsync(Channel, (_, message) => Receive(message));
+        }
+        catch (RedisException ex)
+        {
+            logger.LogWarning(ex, "Redis event relay could not subscribe; events stay on this node until Redis answers");
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        bus.Relay = null;
+        bus.SharedSequence = null;
+        try
+        {
+            await Connection.GetSubscriber().UnsubscribeAsync(Channel);
+        }
+        catch (RedisException)
+        {
+        }
+    }
+
+    private async ValueTask RelayAsync(RunEvent runEvent)
+    {
+        try
+        {
+            var envelope = JsonSerializer.Serialize(new Envelope(engine.Value.NodeId, runEvent), Json);
+            await Connection.GetSubscriber().PublishAsync(Channel, envelope);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            logger.LogDebug(ex, "Run {RunId}: event {Sequence} not relayed", runEvent.RunId, runEvent.Sequence);
+        }
+    }
+
+    private async ValueTask<long> NextSequenceAsync(int runId, long lastSeen)
+    {
+        try
+        {
+            var result = await Connection.GetDatabase().ScriptEvaluateAsync(
+                NextSequenceScript, [(RedisKey)$"contentwatch:run:{runId}:seq"], [lastSeen]);
+            return (long)result;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return lastSeen + 1;
+        }
+    }
+
+    private void Receive(RedisValue message)
+    {
+        try
+        {
+            var envelope = JsonSerializer.Deserialize<Envelope>((string)message!, Json);
+            if (envelope is not null && envelope.Node != engine.Value.NodeId)
+            {
+                bus.DeliverRemote(envelope.Event);
+            }
+        }
+        catch (JsonException ex)
+        {
+            logger.LogWarning(ex, "Ignoring a malformed run event from Redis");
+        }
+    }
+
+    private sealed record Envelope(string Node, RunEvent Event);
+}

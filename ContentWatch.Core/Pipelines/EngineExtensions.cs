@@ -1,0 +1,56 @@
+using ContentWatch.Core.Agents;
+using ContentWatch.Core.Events;
+using ContentWatch.Core.Locking;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+namespace ContentWatch.Core.Pipelines;
+
+public static class EngineExtensions
+{
+    /// <summary>
+    /// The pipeline engine: trigger, Quartz executor, events, locks, recovery. With <c>Redis:Configuration</c>
+    /// set, locks are Redlock over the configured masters and events are relayed between nodes.
+    /// </summary>
+    public static IHostApplicationBuilder AddContentWatchEngine(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName);
+
+        services.AddSingleton<RunEventBus>();
+        services.AddSingleton<RunWatcher>();
+        services.AddSingleton<RunCancellations>();
+        services.AddSingleton<RunScheduler>();
+        services.AddSingleton<RunTrigger>();
+        services.AddSingleton<RunControl>();
+        services.AddSingleton<PipelineExecutor>();
+        services.AddSingleton<RunRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunRecovery>());
+
+        var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new();
+        if (redis.IsConfigured)
+        {
+            services.AddSingleton<RedisConnections>();
+            services.AddSingleton<IRunLock, RedLockRunLock>();
+            services.AddHostedService<RedisRunEventRelay>();
+        }
+        else
+        {
+            services.AddSingleton<IRunLock, InProcessRunLock>();
+        }
+
+        // One-off jobs, in memory: the run row, not the job store, is the durable record, and recovery
+        // reschedules what a stopped process never ran.
+        services.AddQuartz(q =>
+        {
+            q.UseInMemoryStore();
+            q.UseDefaultThreadPool(pool => pool.MaxConcurrency = 16);
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
+        services.AddSingleton<AgentInvoker>();
+        return builder;
+    }
+}

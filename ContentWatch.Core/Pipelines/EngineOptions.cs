@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ContentWatch.Core.Pipelines;
+
+/// <summary>How runs are executed (<c>Engine:*</c>).</summary>
+public sealed class EngineOptions
+{
+    public const string SectionName = "Engine";
+
+    /// <summary>Names this process in execution leases; defaults to machine name and process id.</summary>
+    public string NodeId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>
+    /// How long an executing process's claim on a run holds without renewal. A process that dies loses
+    /// its runs after this long, and another process (or the restarted one) resumes them.
+    /// </summary>
+    [Range(2, 3600)]
+    public int LeaseSeconds { get; set; } = 30;
+
+    /// <summary>How often each node looks for runs whose executor died, and for runs never picked up.</summary>
+    [Range(1, 3600)]
+    public int RecoveryIntervalSeconds { get; set; } = 15;
+
+    /// <summary>Step output reaches the database at most this often while it streams (and at the end).</summary>
+    [Range(10, 60_000)]
+    public int PersistIntervalMs { get; set; } = 250;
+}
