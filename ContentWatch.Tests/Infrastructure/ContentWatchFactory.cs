@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
 using ContentWatch.Core.Persistence.Seeding;
 using Microsoft.AspNetCore.Hosting;
@@ -29,6 +30,8 @@ public sealed class ContentWatchFactory : WebApplicationFactory<Program>, IAsync
         builder.UseSetting("Database:Provider", "Sqlite");
         builder.UseSetting("Seed:DemoData", "true");
         builder.UseSetting("Seed:DemoPassword", DemoPassword);
+        // Runs finish in milliseconds unless a test asks for a slow model.
+        builder.UseSetting("AI:Simulated:ChunkDelayMs", "0");
     }
 
     public ValueTask InitializeAsync()
@@ -69,6 +72,31 @@ public sealed class ContentWatchFactory : WebApplicationFactory<Program>, IAsync
     /// <summary>A context on the app's database, for arranging and checking what the API did.</summary>
     public ContentWatchDbContext CreateDbContext() =>
         Services.GetRequiredService<IDbContextFactory<ContentWatchDbContext>>().CreateDbContext();
+
+    /// <summary>Waits until the run satisfies <paramref name="done"/> (polling the database), or fails after the timeout.</summary>
+    public async Task<PipelineRun> WaitForRunAsync(int runId, Func<PipelineRun, bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using (var db = CreateDbContext())
+            {
+                var run = await db.Runs.AsNoTracking().Include(r => r.StepRuns).SingleAsync(r => r.Id == runId);
+                if (done(run))
+                {
+                    return run;
+                }
+                if (DateTime.UtcNow > deadline)
+                {
+                    Assert.Fail($"Run {runId} is still {run.Status} (attempt {run.Attempt}) after waiting.");
+                }
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public Task<PipelineRun> WaitForRunToEndAsync(int runId, TimeSpan? timeout = null) =>
+        WaitForRunAsync(runId, r => r.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled, timeout);
 
     public override async ValueTask DisposeAsync()
     {
