@@ -64,6 +64,7 @@ public sealed class StepOutputWriter(
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.LastEventSequence, lastSequence), cancellationToken);
         _persistedLength += delta.Length;
         OutputCharsWritten += delta.Length;
+        EngineMetrics.OutputCharsWritten.Add(delta.Length);
         _thoughtsChanged = false;
     }
 
@@ -84,5 +85,7 @@ public sealed class StepOutputWriter(
             .SetProperty(x => x.CompletedAt, now), cancellationToken);
         _persistedLength += delta.Length;
         OutputCharsWritten += delta.Length;
+        EngineMetrics.OutputCharsWritten.Add(delta.Length);
+        EngineMetrics.OutputCharsFinal.Add(_output.Length);
     }
 }

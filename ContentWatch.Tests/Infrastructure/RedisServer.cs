@@ -19,17 +19,17 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    public static async Task<RedisServer> StartAsync(int? port = null)
     {
         var program = RequiredProgram.Find("redis-server", "apt-get install redis-server");
-        var port = FreePort();
+        port ??= FreePort();
         var process = Process.Start(new ProcessStartInfo(program,
-            ["--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no"])
+            ["--bind", "127.0.0.1", "--port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no"])
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
         })!;
-        var server = new RedisServer(process, port);
+        var server = new RedisServer(process, port.Value);
         await server.WaitUntilListeningAsync();
         return server;
     }
