@@ -27,19 +27,13 @@ public static partial class AgentsExtensions
             .Validate(o => o.Provider == AIProvider.Simulated || !string.IsNullOrWhiteSpace(o.Endpoint),
                 "AI:Endpoint is required when AI:Provider is OpenAI or AzureOpenAI.")
             .Validate(o => o.Provider == AIProvider.Simulated || string.IsNullOrWhiteSpace(o.Endpoint)
-                    || Uri.TryCreate(o.Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+                    || (Uri.TryCreate(o.Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"),
                 "AI:Endpoint must be an absolute http(s) URL.")
             .Validate(o => o.Provider == AIProvider.Simulated || !string.IsNullOrWhiteSpace(o.Model),
                 "AI:Model is required when AI:Provider is OpenAI (the model id) or AzureOpenAI (the deployment name).")
             .Validate(o => o.Provider != AIProvider.AzureOpenAI
-                    || o.Endpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(o.ApiKey),
+                    || (o.Endpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(o.ApiKey)),
                 "AzureOpenAI needs an https:// AI:Endpoint and an AI:ApiKey.")
-            // Data annotations do not look into nested objects, so the nested ranges are checked here.
-            .Validate(o => o.Simulated.ChunkDelayMs is >= 0 and <= 10_000, "AI:Simulated:ChunkDelayMs must be between 0 and 10000.")
-            .Validate(o => o.Retry.MaxRetries is >= 0 and <= 10, "AI:Retry:MaxRetries must be between 0 and 10.")
-            .Validate(o => o.Retry.BaseDelayMs is >= 0 and <= 60_000 && o.Retry.MaxDelayMs is >= 0 and <= 300_000,
-                "AI:Retry:BaseDelayMs must be between 0 and 60000 and AI:Retry:MaxDelayMs between 0 and 300000.")
-            .Validate(o => o.Retry.AttemptTimeoutSeconds is >= 1 and <= 3600, "AI:Retry:AttemptTimeoutSeconds must be between 1 and 3600.")
             .ValidateOnStart();
 
         AddModelHttpClient(builder.Services);
