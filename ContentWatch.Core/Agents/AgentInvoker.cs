@@ -59,6 +59,12 @@ public sealed class AgentInvoker(IChatCompletionService chatModel, IOptions<AIOp
     /// <summary>What the answers come from, for traces and the UI: "simulated", or the configured model or deployment.</summary>
     public string ModelName => _options.Provider == AIProvider.Simulated ? "simulated" : _options.Model;
 
+    /// <summary>
+    /// Streams the agent's answer to <paramref name="userPrompt"/> (a <see cref="Pipelines.PromptBuilder"/> prompt):
+    /// text deltas in order, then the token usage when the provider reports it.
+    /// </summary>
+    /// <exception cref="AgentCallException">The model call failed or its stream was cut; deltas already yielded stand.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async IAsyncEnumerable<AgentUpdate> StreamAsync(
         AgentProfile agent, string userPrompt, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

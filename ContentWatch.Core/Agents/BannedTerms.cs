@@ -6,17 +6,17 @@ namespace ContentWatch.Core.Agents;
 /// A word or phrase the brand guidelines ban. <see cref="Replacement"/> is a drop-in alternative when the
 /// guideline gives one ("leverage" → "use"); <see cref="Advice"/> is what the guideline says to do otherwise.
 /// </summary>
-public sealed record BannedTerm(string Term, string? Replacement, string? Advice, string Source);
+internal sealed record BannedTerm(string Term, string? Replacement, string? Advice, string Source);
 
 /// <summary>One banned term found in one line of a draft; <see cref="SuggestedLine"/> is null when the fix needs a rewrite.</summary>
-public sealed record BannedTermHit(BannedTerm Term, string Line, string MatchedText, string? SuggestedLine);
+internal sealed record BannedTermHit(BannedTerm Term, string Line, string MatchedText, string? SuggestedLine);
 
 /// <summary>
 /// The banned words of the guidelines a step received, read from the documents themselves: the first column of a
 /// "Banned | Use instead" table, and quoted terms in a document whose title mentions banned words or in a section
 /// headed "Banned …" or "… to avoid". A small built-in list stands in when no guideline names any.
 /// </summary>
-public sealed partial class BannedTerms
+internal sealed partial class BannedTerms
 {
     public const string BuiltInSource = "built-in list";
 

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace ContentWatch.Core.Agents;
 
-public static partial class SimulatedWriter
+internal static partial class SimulatedWriter
 {
     /// <summary>
     /// Lines the simulated writer "slips" into a draft when the guidelines it received ban these terms, so that the

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace ContentWatch.Core.Agents;
 
-public static partial class SimulatedWriter
+internal static partial class SimulatedWriter
 {
     private const int MaxTitleLength = 60;
     private const int MaxSnippetLength = 150;
@@ -25,20 +25,19 @@ public static partial class SimulatedWriter
         AppendGuidance(text, brief, _ => "reflected in the titles and description below");
 
         text.AppendLine("## Title options");
-        string[][] candidates =
+        // The search phrase leads every title; a qualifier follows when it fits, else the topic is shortened for it.
+        var qualifier = brief.Topic.Contains("beginner", StringComparison.OrdinalIgnoreCase) ? " (Step-by-Step Guide)" : " (Beginner Guide)";
+        string[][] suffixes =
         [
-            [$"{topicTitle}: What to Know Before You Start", $"{topicTitle}: Start Here", topicTitle],
-            [brief.Topic.Contains("beginner", StringComparison.OrdinalIgnoreCase) ? $"{topicTitle} (Step-by-Step Guide)" : $"{topicTitle} (Beginner Guide)",
-                $"{topicTitle}, Explained", topicTitle],
-            [$"{topicTitle}: 3 Things That Matter", $"{topicTitle} for {audienceShort}", $"{topicTitle} in 3 Steps"],
+            [": What to Know Before You Start", ": Start Here"],
+            [qualifier, " (Guide)"],
+            [": 3 Things That Matter", $" for {audienceShort}", ", Explained"],
         ];
-        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var number = 1;
-        foreach (var options in candidates)
+        foreach (var options in suffixes)
         {
-            var title = options.FirstOrDefault(t => t.Length <= MaxTitleLength && !used.Contains(t))
-                ?? Shorten(topicTitle, MaxTitleLength - 4) + $" #{number}";
-            used.Add(title);
+            var title = options.Select(s => topicTitle + s).FirstOrDefault(t => t.Length <= MaxTitleLength)
+                ?? Shorten(topicTitle, MaxTitleLength - options[^1].Length) + options[^1];
             text.AppendLine(CultureInfo.InvariantCulture, $"{number++}. {title} ({title.Length})");
         }
         text.AppendLine();

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace ContentWatch.Core.Agents;
 
-public static partial class SimulatedWriter
+internal static partial class SimulatedWriter
 {
     private const int MaxOverlayWords = 4;
 

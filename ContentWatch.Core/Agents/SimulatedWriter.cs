@@ -11,7 +11,7 @@ namespace ContentWatch.Core.Agents;
 /// read like an agency deliverable because it is the first thing a new user sees. Deterministic: the same prompt
 /// always gives the same text (variants are picked by a stable hash of the brief, never at random).
 /// </summary>
-public static partial class SimulatedWriter
+internal static partial class SimulatedWriter
 {
     public static string Write(string userPrompt) => Write(PromptSections.Parse(userPrompt));
 
@@ -113,8 +113,16 @@ public static partial class SimulatedWriter
         return end > 0 ? flat[..(end + 1)] : flat;
     }
 
-    private static string Shorten(string text, int max) =>
-        text.Length <= max ? text : text[..text.LastIndexOf(' ', max - 1)].TrimEnd(',', ';', ':') + "…";
+    /// <summary>Cuts <paramref name="text"/> to at most <paramref name="max"/> characters at a word boundary, ending in "…".</summary>
+    private static string Shorten(string text, int max)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
+        var space = text.LastIndexOf(' ', max - 1);
+        return (space > 0 ? text[..space] : text[..(max - 1)]).TrimEnd(',', ';', ':', ' ') + "…";
+    }
 
     private static string Capitalize(string text) =>
         text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
@@ -132,7 +140,7 @@ public static partial class SimulatedWriter
 }
 
 /// <summary>The brief every simulated deliverable starts from: the inputs, with sensible stand-ins when one is missing.</summary>
-internal sealed class SimulatedBrief
+internal sealed partial class SimulatedBrief
 {
     private static readonly HashSet<string> SmallWords =
         new(["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "vs", "with", "your", "my", "our", "about"],
@@ -147,13 +155,18 @@ internal sealed class SimulatedBrief
         Prompt = prompt;
         Topic = prompt.Input("topic") ?? TopicFromTask(prompt.Task);
         Audience = prompt.Input("audience") ?? "a general audience";
-        var task = prompt.Task;
+        // What the step asks for, without the inputs rendered into it: a topic such as "starting a podcast" must not
+        // turn a video script into show notes.
+        var task = prompt.Inputs.Values.Where(v => v.Length > 0)
+            .Aggregate(prompt.Task, (text, value) => text.Replace(value, "", StringComparison.OrdinalIgnoreCase));
         Format = prompt.Input("format")
             ?? (Regex.IsMatch(task, @"short-form|vertical|45.60 second|tiktok|reels?\b", RegexOptions.IgnoreCase)
+                    && !Regex.IsMatch(task, @"long-form", RegexOptions.IgnoreCase)
                 ? "Short-form vertical video"
-                : Regex.IsMatch(task, @"podcast|show notes|newsletter", RegexOptions.IgnoreCase) ? "Podcast show notes" : "Long-form YouTube video");
+                : ShowNotesWords().IsMatch(task) ? "Podcast show notes" : "Long-form YouTube video");
         IsShortForm = Regex.IsMatch(Format, @"short|tiktok|reel|vertical|45.60", RegexOptions.IgnoreCase);
-        IsShowNotes = Regex.IsMatch(Format + " " + task, @"show notes|podcast|newsletter", RegexOptions.IgnoreCase);
+        IsShowNotes = ShowNotesWords().IsMatch(Format)
+            || (ShowNotesWords().IsMatch(task) && !Regex.IsMatch(task, @"\bvideo\b|\bscript\b", RegexOptions.IgnoreCase));
         OtherInputs = [.. prompt.Inputs
             .Where(p => p.Key is not ("topic" or "audience" or "format") && !string.IsNullOrWhiteSpace(p.Value))
             .Select(p => (p.Key, p.Value.Trim()))];
@@ -228,6 +241,9 @@ internal sealed class SimulatedBrief
         var about = Regex.Match(flat, @"\babout (.{3,60}?)(?:[,.;:]| for )", RegexOptions.IgnoreCase);
         return about.Success ? about.Groups[1].Value.Trim() : "the topic in the brief";
     }
+
+    [GeneratedRegex("podcast|show notes|newsletter", RegexOptions.IgnoreCase)]
+    private static partial Regex ShowNotesWords();
 
     /// <summary>FNV-1a: stable across processes, unlike <see cref="string.GetHashCode()"/>.</summary>
     private static uint StableHash(string text)

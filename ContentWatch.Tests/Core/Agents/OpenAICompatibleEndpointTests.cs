@@ -262,6 +262,23 @@ public sealed class OpenAICompatibleEndpointTests : IDisposable
         Assert.Equal("simulated", Invoker(host).ModelName);
     }
 
+    [Fact]
+    public void AzureSettings_UseSemanticKernelsAzureConnector_WithTheDeploymentAsModel()
+    {
+        using var host = Build(new()
+        {
+            ["AI:Provider"] = "AzureOpenAI",
+            ["AI:Endpoint"] = "https://contentwatch.openai.azure.com/",
+            ["AI:Model"] = "gpt-4o-deployment",
+            ["AI:ApiKey"] = "key",
+        });
+
+        var service = host.Services.GetRequiredService<Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService>();
+
+        Assert.IsType<Microsoft.SemanticKernel.Connectors.AzureOpenAI.AzureOpenAIChatCompletionService>(service);
+        Assert.Equal("gpt-4o-deployment", Invoker(host).ModelName);
+    }
+
     [Theory]
     [InlineData("http://localhost:11434", "http://localhost:11434/v1")]
     [InlineData("http://localhost:11434/v1/", "http://localhost:11434/v1")]

@@ -72,6 +72,22 @@ public sealed class SimulatedChatModelTests
     }
 
     [Fact]
+    public void ScriptGeneration_ForAShowNotesTemplate_WritesShowNotes_ButATopicAboutPodcastsStaysAVideoScript()
+    {
+        var step = DemoContent.BetaTemplates[0].Steps[0];
+        var inputs = new Dictionary<string, string> { ["topic"] = "Setting your day rate", ["audience"] = "new freelancers" };
+        var showNotes = SimulatedWriter.Write(ContentWatch.Core.Pipelines.PromptBuilder.Build(new(
+            step.Name, step.StepType, step.PromptTemplate, inputs, [DemoPrompts.Document("House Style: Voice and Spelling")], [], [])));
+        var podcastVideo = new DemoPrompts { Inputs = new() { ["topic"] = "How to start a podcast", ["audience"] = "creators" } }
+            .Run(StepType.ScriptGeneration, DemoPrompts.BrandVoice);
+
+        Assert.Contains("## Standfirst", showNotes, StringComparison.Ordinal);
+        Assert.Matches(@"- \*\*\d{2}:\d{2}\*\* — ", showNotes);
+        Assert.Contains("## Links mentioned", showNotes, StringComparison.Ordinal);
+        Assert.Contains("## Hook (0:00–0:05)", podcastVideo, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ScriptGeneration_WhenItsGuidelinesBanWords_SlipsOneOrTwoOfThemIn_AndOtherwiseNone()
     {
         var banned = BannedTerms.From([Guideline(DemoPrompts.BannedWords)]);
@@ -175,6 +191,21 @@ public sealed class SimulatedChatModelTests
         Assert.Equal(3, Regex.Match(seo, @"## Hashtags\n(.+)\n").Groups[1].Value.Split(' ').Length);
         Assert.Contains(DemoPrompts.SearchNotes, seo, StringComparison.Ordinal);
         Assert.Contains(DemoPrompts.Format, seo, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SeoOptimization_ForAVeryLongTopic_StillGivesTitlesOf60CharactersAtMost()
+    {
+        var topic = "How to choose, set up and maintain an espresso grinder for a small home kitchen on a tight budget";
+        var demo = new DemoPrompts { Inputs = new() { ["topic"] = topic, ["audience"] = "first-time home baristas with little space" } };
+        demo.Run(StepType.ScriptGeneration, DemoPrompts.BrandVoice);
+
+        var seo = demo.Run(StepType.SeoOptimization, DemoPrompts.SearchNotes);
+
+        var titles = Regex.Matches(seo, @"^\d\. (.+) \((\d+)\)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(3, titles.Distinct().Count());
+        Assert.All(titles, t => Assert.True(t.Length <= 60, $"{t} ({t.Length})"));
+        Assert.All(titles, t => Assert.StartsWith("How to Choose", t, StringComparison.Ordinal));
     }
 
     [Fact]
