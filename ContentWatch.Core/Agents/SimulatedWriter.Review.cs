@@ -37,6 +37,7 @@ internal static partial class SimulatedWriter
         var lines = DraftLines(draft.Output);
         var issues = new List<ReviewIssue>();
         var bannedCount = 0;
+        var isVideo = lines.Any(l => l.Contains("[B-ROLL", StringComparison.OrdinalIgnoreCase) || l.Contains("Hook", StringComparison.Ordinal));
         foreach (var line in lines.Where(l => !l.StartsWith('#')))
         {
             foreach (var hit in banned.FindIn(line))
@@ -49,7 +50,8 @@ internal static partial class SimulatedWriter
                 issues.Add(new ReviewIssue(line, $"Banned term “{hit.MatchedText}” ({source})", fix, 10));
             }
         }
-        foreach (var line in SpokenLines(lines))
+        // Sentence length is a rule for lines read aloud; written show notes follow their own paragraph rules.
+        foreach (var line in isVideo ? SpokenLines(lines) : [])
         {
             foreach (var sentence in Regex.Split(line, @"(?<=[.?!])\s+"))
             {
@@ -61,7 +63,6 @@ internal static partial class SimulatedWriter
             }
         }
 
-        var isVideo = lines.Any(l => l.Contains("[B-ROLL", StringComparison.OrdinalIgnoreCase) || l.Contains("Hook", StringComparison.Ordinal));
         var hookLine = HookLine(lines);
         var hookInTime = lines.Any(l => l.StartsWith('#') && l.Contains("Hook", StringComparison.OrdinalIgnoreCase) && l.Contains("0:00", StringComparison.Ordinal));
         var timestamps = lines.Count(l => Timestamp().IsMatch(l));
@@ -119,7 +120,7 @@ internal static partial class SimulatedWriter
 
         if (openClaims.Count > 0)
         {
-            text.AppendLine("## To confirm before recording");
+            text.AppendLine(isVideo ? "## To confirm before recording" : "## To confirm before publishing");
             foreach (var claim in openClaims)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"- “{claim}” — confirm with the account manager or cut the figure.");

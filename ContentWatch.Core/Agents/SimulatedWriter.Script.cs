@@ -39,8 +39,10 @@ internal static partial class SimulatedWriter
 
         text.AppendLine("## Working title");
         text.AppendLine(FitTitle(brief, brief.IsShortForm
-            ? [$"{brief.TopicTitle} in 60 Seconds", $"{brief.TopicTitle}: One Change", brief.TopicTitle]
-            : [$"{brief.TopicTitle}: What to Know Before You Start", $"{brief.TopicTitle}: 3 Things That Matter", brief.TopicTitle]));
+            ? [SimulatedBrief.WithSuffix(brief.TopicTitle, brief.IsQuestion ? ": The 60-Second Answer" : " in 60 Seconds"),
+                SimulatedBrief.WithSuffix(brief.TopicTitle, ": One Change"), brief.TopicTitle]
+            : [SimulatedBrief.WithSuffix(brief.TopicTitle, ": What to Know Before You Start"),
+                SimulatedBrief.WithSuffix(brief.TopicTitle, ": 3 Things That Matter"), brief.TopicTitle]));
         text.AppendLine();
 
         var spoken = brief.IsShortForm ? AppendShortScript(text, brief, steer, slips) : AppendLongScript(text, brief, steer, slips);
@@ -76,12 +78,14 @@ internal static partial class SimulatedWriter
         var script = new ScriptBuilder(text);
         var topic = brief.TopicInline;
         text.AppendLine("## Hook (0:00–0:05)");
-        script.Say(brief.Pick(
-        [
-            $"Here's what nobody tells you about {topic}.",
-            $"When it comes to {topic}, most people start in the wrong place.",
-            $"{Capitalize(topic)} looks hard. It isn't, once you know three things.",
-        ]));
+        script.Say(brief.IsQuestion
+            ? $"{brief.TopicQuestion} Here's the honest answer, in three decisions."
+            : brief.Pick(
+            [
+                $"Here's what nobody tells you about {topic}.",
+                $"When it comes to {topic}, most people start in the wrong place.",
+                $"{Capitalize(topic)} looks hard. It isn't, once you know three things.",
+            ]));
         script.Cue("[B-ROLL: presenter mid-task, close-up of hands, no intro card]");
         script.Cue("[ON-SCREEN: 3 things that matter]");
         text.AppendLine();
@@ -174,11 +178,13 @@ internal static partial class SimulatedWriter
         // Short-form rules: every spoken line carries a caption of six words or fewer (a third watch muted).
         var script = new ScriptBuilder(text);
         text.AppendLine("## Hook (0:00–0:02)");
-        script.Say(brief.Pick(
-        [
-            $"One change makes {brief.TopicInline} easier. Watch.",
-            $"Here's the {brief.MainPhrase} mistake almost everyone makes.",
-        ]), "[ON-SCREEN: One change, big difference]");
+        script.Say(brief.IsQuestion
+            ? $"{brief.TopicQuestion} Watch this first."
+            : brief.Pick(
+            [
+                $"One change makes {brief.TopicInline} easier. Watch.",
+                $"Here's the {brief.MainPhrase} mistake almost everyone makes.",
+            ]), "[ON-SCREEN: One change, big difference]");
         script.Cue("[B-ROLL: mid-action close-up, no intro]");
         text.AppendLine();
 
@@ -264,10 +270,22 @@ internal static partial class SimulatedWriter
         {
             text.AppendLine(slips[0]);
         }
-        text.AppendLine(CultureInfo.InvariantCulture, $"The second point is about {topic} itself: change one thing at a time, and write down what good looks like before you start.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"The second point is about {topic} itself. Change one thing at a time, and write down what good looks like first.");
         if (steer.Humour)
         {
             text.AppendLine("It is not glamorous advice. Neither is flossing, and that works too.");
+        }
+        if (steer.Plain)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"In plain terms: {brief.MainPhrase} is the whole routine, start to finish, not one clever trick.");
+        }
+        foreach (var mention in steer.Mentions)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"We also come to {mention}, at 22:30.");
+        }
+        if (steer.Price)
+        {
+            text.AppendLine("On money: the guest's own figures, at the time of recording, are in the episode [SOURCE?].");
         }
         text.AppendLine();
         if (slips.Count > 1)

@@ -36,14 +36,17 @@ internal static partial class SimulatedWriter
         var number = 1;
         foreach (var options in suffixes)
         {
-            var title = options.Select(s => topicTitle + s).FirstOrDefault(t => t.Length <= MaxTitleLength)
+            var title = options.Select(s => SimulatedBrief.WithSuffix(topicTitle, s)).FirstOrDefault(t => t.Length <= MaxTitleLength)
                 ?? Shorten(topicTitle, MaxTitleLength - options[^1].Length) + options[^1];
             text.AppendLine(CultureInfo.InvariantCulture, $"{number++}. {title} ({title.Length})");
         }
         text.AppendLine();
 
         text.AppendLine("## Description");
-        var snippet = Shorten($"{Capitalize(brief.TopicInline)}, explained for {brief.AudienceInline}: three decisions that matter and the one mistake to skip.", MaxSnippetLength);
+        var snippet = Shorten(brief.IsQuestion
+            ? $"{brief.TopicQuestion} The honest answer for {brief.AudienceInline}: three decisions that matter and the one mistake to skip."
+            : $"{Capitalize(brief.TopicInline)}, explained for {brief.AudienceInline}: three decisions that matter and the one mistake to skip.",
+            MaxSnippetLength);
         text.AppendLine(snippet);
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture,
@@ -74,7 +77,7 @@ internal static partial class SimulatedWriter
         tags.AddRange(searchTerms);
         tags.Add(brief.Topic.ToLowerInvariant());
         var phrase = brief.MainPhrase.ToLowerInvariant();
-        tags.AddRange([phrase, $"{phrase} tips", $"{phrase} guide", $"{phrase} mistakes", $"how to start {phrase}"]);
+        tags.AddRange([phrase, $"{phrase} tips", $"{phrase} guide", $"{phrase} mistakes", $"{phrase} for beginners"]);
         tags.Add(brief.IsShortForm ? "shorts" : "tutorial");
         tags.AddRange(brief.Keywords.Select(k => k.ToLowerInvariant()));
         tags.AddRange(["how to", "explainer", "step by step"]);

@@ -147,7 +147,18 @@ internal sealed partial class SimulatedBrief
             StringComparer.OrdinalIgnoreCase);
 
     private static readonly HashSet<string> PhraseBreakers =
-        new(["for", "with", "in", "on", "at", "to", "vs", "versus", "and", "or", "from", "about", "without", "under", "over", "of"],
+        new(["for", "with", "in", "on", "at", "to", "vs", "versus", "and", "or", "from", "about", "without", "under", "over", "of",
+            "is", "are", "can", "should", "do", "does", "how", "why", "what", "when", "which", "will", "it", "worth", "a", "an", "the",
+            "your", "my", "our", "you", "i", "we"],
+            StringComparer.OrdinalIgnoreCase);
+
+    // Title case keeps these lower-case unless they start the title.
+    private static readonly HashSet<string> TitleSmallWords =
+        new(["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "vs", "with"],
+            StringComparer.OrdinalIgnoreCase);
+
+    private static readonly HashSet<string> QuestionStarters =
+        new(["is", "are", "can", "should", "do", "does", "how", "why", "what", "when", "which", "will", "who"],
             StringComparer.OrdinalIgnoreCase);
 
     public SimulatedBrief(PromptSections prompt)
@@ -170,12 +181,9 @@ internal sealed partial class SimulatedBrief
         OtherInputs = [.. prompt.Inputs
             .Where(p => p.Key is not ("topic" or "audience" or "format") && !string.IsNullOrWhiteSpace(p.Value))
             .Select(p => (p.Key, p.Value.Trim()))];
-        Keywords = [.. Words(Topic).Where(w => w.Length >= 3 && !SmallWords.Contains(w))];
-        MainPhrase = string.Join(' ', Words(Inline(Topic)).TakeWhile(w => !PhraseBreakers.Contains(w)).Where(w => !SmallWords.Contains(w)).Take(2));
-        if (MainPhrase.Length == 0)
-        {
-            MainPhrase = Keywords.Count > 0 ? Keywords[0] : "this";
-        }
+        Keywords = [.. Words(Topic).Where(w => w.Length >= 3 && !SmallWords.Contains(w) && !PhraseBreakers.Contains(w))];
+        MainPhrase = MainPhraseOf(Inline(Topic)) ?? (Keywords.Count > 0 ? Keywords[0] : "this");
+        IsQuestion = Topic.TrimEnd().EndsWith('?') || QuestionStarters.Contains(Topic.Split(' ', 2)[0]);
         Seed = StableHash($"{Topic}\n{Audience}\n{Format}\n{prompt.StepName}");
     }
 
@@ -190,8 +198,14 @@ internal sealed partial class SimulatedBrief
     /// <summary>The topic's content words, in order ("Home espresso for beginners" → home, espresso, beginners).</summary>
     public IReadOnlyList<string> Keywords { get; }
 
-    /// <summary>The first noun phrase of the topic, at most two words, as it reads inside a sentence ("home espresso").</summary>
+    /// <summary>
+    /// The topic's main phrase, at most two words, as it reads inside a sentence: the longest run of words between
+    /// prepositions and question words ("home espresso" for beginners, is an "e-bike" worth it, setting your "day rate").
+    /// </summary>
     public string MainPhrase { get; }
+
+    /// <summary>"Is an e-bike worth it": sentences cannot use such a topic as a noun, so they quote it.</summary>
+    public bool IsQuestion { get; }
 
     public uint Seed { get; }
 
@@ -199,14 +213,21 @@ internal sealed partial class SimulatedBrief
     /// The topic as it reads inside a sentence: a sentence-case topic loses its leading capital ("home espresso for
     /// beginners"); one with other capitals keeps it, since those are likely names ("Notion vs Obsidian").
     /// </summary>
-    public string TopicInline => Inline(Topic);
+    public string TopicInline => IsQuestion ? $"“{TopicQuestion}”" : Inline(Topic);
+
+    /// <summary>A question topic as a spoken question ("Is an e-bike worth it?").</summary>
+    public string TopicQuestion => AsQuestion(Topic);
 
     public string AudienceInline => Inline(Audience);
 
     /// <summary>The audience as the subject of a sentence.</summary>
     public string AudienceSentence => char.ToUpperInvariant(Audience[0]) + Audience[1..];
 
-    public string TopicTitle => TitleCase(Topic);
+    public string TopicTitle => IsQuestion ? AsQuestion(TitleCase(Topic)) : TitleCase(Topic);
+
+    /// <summary>Appends a title suffix; after a question mark, ": What to Know" becomes " What to Know".</summary>
+    public static string WithSuffix(string title, string suffix) =>
+        title.EndsWith('?') && suffix.StartsWith(": ", StringComparison.Ordinal) ? title + " " + suffix[2..] : title + suffix;
 
     public T Pick<T>(IReadOnlyList<T> options, int salt = 0) => options[(int)((Seed + (uint)salt * 2654435761u) % (uint)options.Count)];
 
@@ -214,8 +235,8 @@ internal sealed partial class SimulatedBrief
     {
         var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return string.Join(' ', words.Select((w, i) =>
-            w.Skip(1).Any(char.IsUpper) || (i > 0 && SmallWords.Contains(w))
-                ? (i > 0 && SmallWords.Contains(w) ? w.ToLowerInvariant() : w)
+            w.Skip(1).Any(char.IsUpper) || (i > 0 && TitleSmallWords.Contains(w))
+                ? (i > 0 && TitleSmallWords.Contains(w) ? w.ToLowerInvariant() : w)
                 : char.ToUpperInvariant(w[0]) + w[1..]));
     }
 
@@ -230,6 +251,31 @@ internal sealed partial class SimulatedBrief
         var sentenceCase = first.Length > 1 && char.IsUpper(first[0]) && !first.Skip(1).Any(char.IsUpper)
             && !words.Skip(1).Any(w => char.IsUpper(w[0]));
         return sentenceCase ? char.ToLowerInvariant(first[0]) + text.TrimStart()[1..] : text.Trim();
+    }
+
+    private static string AsQuestion(string text)
+    {
+        var trimmed = text.Trim().TrimEnd('?');
+        return char.ToUpperInvariant(trimmed[0]) + trimmed[1..] + "?";
+    }
+
+    private static string? MainPhraseOf(string topic)
+    {
+        var runs = new List<List<string>> { new() };
+        foreach (var word in Words(topic))
+        {
+            if (PhraseBreakers.Contains(word))
+            {
+                runs.Add([]);
+            }
+            else
+            {
+                runs[^1].Add(word);
+            }
+        }
+        // The longest run wins; on a tie the later one, since topics tend to end on their object ("start a podcast").
+        var best = runs.Where(r => r.Count > 0).Reverse().OrderByDescending(r => r.Count).FirstOrDefault();
+        return best is null ? null : string.Join(' ', best.Take(2));
     }
 
     private static IEnumerable<string> Words(string text) =>

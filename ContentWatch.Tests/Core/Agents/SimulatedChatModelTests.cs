@@ -209,6 +209,22 @@ public sealed class SimulatedChatModelTests
     }
 
     [Fact]
+    public void QuestionTopics_ReadAsQuestions_InTitlesHooksAndOverlays()
+    {
+        var demo = new DemoPrompts { Inputs = new() { ["topic"] = "Is an e-bike worth it", ["audience"] = "city commuters", ["format"] = "TikTok" } };
+
+        var script = demo.Run(StepType.ScriptGeneration, DemoPrompts.BrandVoice);
+        var concepts = demo.Run(StepType.ThumbnailConcept, DemoPrompts.ThumbnailGuide);
+        var seo = demo.Run(StepType.SeoOptimization, DemoPrompts.SearchNotes);
+
+        Assert.Contains("## Working title\nIs an E-bike Worth It? The 60-Second Answer\n", script, StringComparison.Ordinal);
+        Assert.Contains("## Hook (0:00–0:02)\nIs an e-bike worth it? Watch this first.", script, StringComparison.Ordinal);
+        Assert.Contains("E-BIKE DONE RIGHT", concepts, StringComparison.Ordinal);
+        Assert.Contains("1. Is an E-bike Worth It? What to Know Before You Start (", seo, StringComparison.Ordinal);
+        Assert.DoesNotContain("about is an", script + seo, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void AnyOtherStepType_GetsAGenericDeliverableOnTheBrief()
     {
         var prompt = "# Step\nname: Community post\ntype: community_post\n\n# Task\nWrite a community post about the new video.\n\n"
