@@ -29,6 +29,7 @@ public static class CoreExtensions
         builder.Services.AddSingleton<PipelineTemplates>();
         builder.Services.AddSingleton<PipelineRuns>();
 
+        builder.AddContentWatchAgents();
         builder.AddContentWatchEngine();
         return builder;
     }

@@ -1,18 +1,241 @@
+using System.ClientModel;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using ContentWatch.Core.Domain;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using Microsoft.SemanticKernel.Connectors.OpenAI;
+using OpenAI.Chat;
+using Polly.Timeout;
+
 namespace ContentWatch.Core.Agents;
-// TEMPORARY STUB (not committed): replaced by the agents branch.
+
+/// <summary>
+/// One piece of an agent's streamed answer: a text delta, and the token usage once the provider reports it
+/// (usually in a last update whose delta is empty).
+/// </summary>
 public sealed record AgentUpdate(string TextDelta, int? InputTokens = null, int? OutputTokens = null);
-#pragma warning disable CA1822
-public sealed class AgentInvoker
+
+/// <summary>A model call that failed; the message is written for the creator who sees the failed step.</summary>
+public sealed class AgentCallException : Exception
 {
-    public string ModelName => "simulated";
-    public async IAsyncEnumerable<AgentUpdate> StreamAsync(AgentProfile agent, string userPrompt, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public AgentCallException()
     {
-        foreach (var w in ("Hello from " + agent.Name + " about " + userPrompt.Length).Split(' '))
+    }
+
+    public AgentCallException(string message) : base(message)
+    {
+    }
+
+    public AgentCallException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// The one entry point the engine calls to run an agent (ARCHITECTURE.md §5): the agent's system prompt and
+/// temperature plus the step's user prompt become a Semantic Kernel chat call, streamed back as deltas.
+/// Failures surface as <see cref="AgentCallException"/> with a readable message, also after some deltas were
+/// yielded (the caller keeps the partial output); cancellation surfaces as <see cref="OperationCanceledException"/>.
+/// </summary>
+public sealed class AgentInvoker(IChatCompletionService chatModel, IOptions<AIOptions> options)
+{
+    /// <summary>
+    /// Metadata keys under which a chat model that is not an OpenAI connector (the Simulated one) reports
+    /// token usage, as <see cref="int"/> values on one streamed update.
+    /// </summary>
+    public const string InputTokensKey = "InputTokens";
+
+    /// <inheritdoc cref="InputTokensKey"/>
+    public const string OutputTokensKey = "OutputTokens";
+
+    /// <summary>The metadata key Semantic Kernel's OpenAI connectors use for the finish reason of a choice.</summary>
+    public const string FinishReasonKey = "FinishReason";
+
+    private readonly AIOptions _options = options.Value;
+
+    /// <summary>What the answers come from, for traces and the UI: "simulated", or the configured model or deployment.</summary>
+    public string ModelName => _options.Provider == AIProvider.Simulated ? "simulated" : _options.Model;
+
+    /// <summary>
+    /// Streams the agent's answer to <paramref name="userPrompt"/> (a <see cref="Pipelines.PromptBuilder"/> prompt):
+    /// text deltas in order, then the token usage when the provider reports it.
+    /// </summary>
+    /// <exception cref="AgentCallException">The model call failed or its stream was cut; deltas already yielded stand.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async IAsyncEnumerable<AgentUpdate> StreamAsync(
+        AgentProfile agent, string userPrompt, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var history = new ChatHistory();
+        history.AddSystemMessage(agent.SystemPrompt);
+        history.AddUserMessage(userPrompt);
+        var settings = new OpenAIPromptExecutionSettings { Temperature = agent.Temperature };
+
+        var received = 0;
+        var finished = false;
+        IAsyncEnumerator<StreamingChatMessageContent>? stream = null;
+        try
         {
-            await Task.Delay(1, cancellationToken);
-            yield return new AgentUpdate(w + " ");
+            while (true)
+            {
+                StreamingChatMessageContent update;
+                try
+                {
+                    stream ??= chatModel.GetStreamingChatMessageContentsAsync(history, settings, kernel: null, cancellationToken)
+                        .GetAsyncEnumerator(cancellationToken);
+                    if (!await stream.MoveNextAsync())
+                    {
+                        break;
+                    }
+                    update = stream.Current;
+                }
+                catch (Exception exception) when (exception is not AgentCallException)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException("The model call was cancelled.", exception, cancellationToken);
+                    }
+                    throw new AgentCallException(Describe(exception, received), exception);
+                }
+
+                finished |= HasFinishReason(update);
+                var delta = update.Content ?? "";
+                received += delta.Length;
+                var (input, output) = UsageOf(update);
+                if (delta.Length > 0 || input is not null || output is not null)
+                {
+                    yield return new AgentUpdate(delta, input, output);
+                }
+            }
         }
-        yield return new AgentUpdate("", 10, 5);
+        finally
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync();
+            }
+        }
+
+        // Every complete answer in the OpenAI protocol carries a finish_reason; a stream that ends without one
+        // was cut (a proxy or server closed it early), and treating it as complete would hide lost text.
+        if (!finished && _options.Provider != AIProvider.Simulated)
+        {
+            throw new AgentCallException(received == 0
+                ? "The model endpoint closed the stream before answering."
+                : $"The model's answer was cut off after {received} characters: the stream ended before the model finished.");
+        }
+    }
+
+    private static bool HasFinishReason(StreamingChatMessageContent update) =>
+        update.InnerContent is StreamingChatCompletionUpdate { FinishReason: not null }
+        || (update.Metadata?.TryGetValue(FinishReasonKey, out var reason) == true && !string.IsNullOrEmpty(reason?.ToString()));
+
+    private static (int? Input, int? Output) UsageOf(StreamingChatMessageContent update)
+    {
+        if (update.InnerContent is StreamingChatCompletionUpdate { Usage: { } usage })
+        {
+            return (usage.InputTokenCount, usage.OutputTokenCount);
+        }
+        if (update.Metadata is { } metadata)
+        {
+            if (metadata.TryGetValue("Usage", out var value) && value is ChatTokenUsage chatUsage)
+            {
+                return (chatUsage.InputTokenCount, chatUsage.OutputTokenCount);
+            }
+            if (metadata.TryGetValue(InputTokensKey, out var input) && input is int inputTokens
+                && metadata.TryGetValue(OutputTokensKey, out var output) && output is int outputTokens)
+            {
+                return (inputTokens, outputTokens);
+            }
+        }
+        return (null, null);
+    }
+
+    private string Describe(Exception exception, int received)
+    {
+        var attempts = _options.Retry.TotalAttempts;
+        var afterAttempts = attempts == 1 ? "" : $" after {attempts} attempts";
+
+        if (StatusOf(exception) is { } status and > 0)
+        {
+            var transient = status is 408 or 429 or >= 500;
+            var reason = ReasonPhrases.GetReasonPhrase(status);
+            var detail = ErrorDetail(exception);
+            return $"The model endpoint answered {status} {reason}{(transient ? afterAttempts : "")}"
+                + (detail is null ? "." : $": {detail}");
+        }
+        if (Find<TimeoutRejectedException>(exception) is not null)
+        {
+            return $"The model endpoint did not start answering within {_options.Retry.AttemptTimeoutSeconds} s{afterAttempts}.";
+        }
+        if (received > 0 && (Find<IOException>(exception) is { } cut))
+        {
+            return $"The model's answer was cut off after {received} characters: {cut.Message}";
+        }
+        if (Find<HttpRequestException>(exception) is { } unreachable)
+        {
+            return $"The model endpoint {_options.Endpoint} could not be reached{afterAttempts}: {unreachable.Message}";
+        }
+        if (Find<OperationCanceledException>(exception) is not null)
+        {
+            return $"The model endpoint stopped responding{afterAttempts}.";
+        }
+        return $"The model call failed: {exception.Message}";
+    }
+
+    private static int? StatusOf(Exception exception) => exception switch
+    {
+        HttpOperationException { StatusCode: { } code } => (int)code,
+        ClientResultException { Status: > 0 } clientError => clientError.Status,
+        { InnerException: { } inner } => StatusOf(inner),
+        _ => null,
+    };
+
+    /// <summary>The <c>error.message</c> of an OpenAI-style error body, when there is one.</summary>
+    private static string? ErrorDetail(Exception exception)
+    {
+        var body = exception switch
+        {
+            HttpOperationException operation => operation.ResponseContent,
+            ClientResultException clientError => clientError.GetRawResponse()?.Content?.ToString(),
+            _ => null,
+        };
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("error", out var error))
+            {
+                var message = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m)
+                    ? m.GetString()
+                    : error.ValueKind == JsonValueKind.String ? error.GetString() : null;
+                return string.IsNullOrWhiteSpace(message) ? null : Shorten(message);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (an HTML error page from a proxy, say): the status line says enough.
+        }
+        return null;
+    }
+
+    private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
+
+    private static T? Find<T>(Exception? exception) where T : Exception
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is T match)
+            {
+                return match;
+            }
+        }
+        return null;
     }
 }

@@ -1,4 +1,3 @@
-using ContentWatch.Core.Agents;
 using ContentWatch.Core.Events;
 using ContentWatch.Core.Locking;
 using Microsoft.Extensions.Configuration;
@@ -50,7 +49,6 @@ public static class EngineExtensions
             q.UseDefaultThreadPool(pool => pool.MaxConcurrency = 16);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
-        services.AddSingleton<AgentInvoker>();
         return builder;
     }
 }

@@ -1,0 +1,227 @@
+using System.Text.RegularExpressions;
+
+namespace ContentWatch.Core.Agents;
+
+/// <summary>
+/// A word or phrase the brand guidelines ban. <see cref="Replacement"/> is a drop-in alternative when the
+/// guideline gives one ("leverage" → "use"); <see cref="Advice"/> is what the guideline says to do otherwise.
+/// </summary>
+internal sealed record BannedTerm(string Term, string? Replacement, string? Advice, string Source);
+
+/// <summary>One banned term found in one line of a draft; <see cref="SuggestedLine"/> is null when the fix needs a rewrite.</summary>
+internal sealed record BannedTermHit(BannedTerm Term, string Line, string MatchedText, string? SuggestedLine);
+
+/// <summary>
+/// The banned words of the guidelines a step received, read from the documents themselves: the first column of a
+/// "Banned | Use instead" table, and quoted terms in a document whose title mentions banned words or in a section
+/// headed "Banned …" or "… to avoid". A small built-in list stands in when no guideline names any.
+/// </summary>
+internal sealed partial class BannedTerms
+{
+    public const string BuiltInSource = "built-in list";
+
+    private readonly List<(BannedTerm Term, Regex Pattern)> _terms;
+
+    private BannedTerms(IEnumerable<BannedTerm> terms, bool fromGuidelines)
+    {
+        _terms = [.. terms
+            .DistinctBy(t => t.Term.ToLowerInvariant())
+            .Select(t => (t, TermPattern(t.Term)))];
+        FromGuidelines = fromGuidelines;
+    }
+
+    public IReadOnlyList<BannedTerm> All => [.. _terms.Select(t => t.Term)];
+
+    /// <summary>True when the terms come from the guidelines, false when the built-in list stands in.</summary>
+    public bool FromGuidelines { get; }
+
+    public static BannedTerms BuiltIn { get; } = new(
+    [
+        new("game-changer", "the biggest upgrade", null, BuiltInSource),
+        new("revolutionary", "new", null, BuiltInSource),
+        new("leverage", "use", null, BuiltInSource),
+        new("unlock", "get", null, BuiltInSource),
+        new("seamless", "smooth", null, BuiltInSource),
+        new("cutting-edge", "latest", null, BuiltInSource),
+        new("literally", "", "delete it", BuiltInSource),
+        new("synergy", null, "say what works well together", BuiltInSource),
+    ], fromGuidelines: false);
+
+    /// <summary>The terms named by <paramref name="guidelines"/>, or <see cref="BuiltIn"/> when they name none.</summary>
+    public static BannedTerms From(IEnumerable<PromptGuideline> guidelines)
+    {
+        var terms = guidelines.SelectMany(Parse).ToList();
+        return terms.Count > 0 ? new BannedTerms(terms, fromGuidelines: true) : BuiltIn;
+    }
+
+    /// <summary>Every banned term in <paramref name="line"/>, left to right, overlapping matches counted once.</summary>
+    public IReadOnlyList<BannedTermHit> FindIn(string line)
+    {
+        var hits = new List<(int Index, int Length, BannedTerm Term, string Text)>();
+        foreach (var (term, pattern) in _terms)
+        {
+            foreach (Match match in pattern.Matches(line))
+            {
+                if (!hits.Any(h => match.Index < h.Index + h.Length && h.Index < match.Index + match.Length))
+                {
+                    hits.Add((match.Index, match.Length, term, match.Value));
+                }
+            }
+        }
+        return [.. hits.OrderBy(h => h.Index).Select(h => new BannedTermHit(h.Term, line, h.Text, Rewrite(line, h.Index, h.Length, h.Term)))];
+    }
+
+    /// <summary>True when <paramref name="text"/> contains <paramref name="term"/> the way <see cref="FindIn"/> would find it.</summary>
+    public static bool Mentions(string text, string term) => TermPattern(term).IsMatch(text);
+
+    private static string? Rewrite(string line, int index, int length, BannedTerm term)
+    {
+        if (term.Replacement is null)
+        {
+            return null;
+        }
+        var before = line[..index];
+        var after = line[(index + length)..];
+        var replacement = term.Replacement;
+        if (replacement.Length == 0)
+        {
+            // "literally" → delete it: drop the word and one of the spaces around it.
+            return (before.TrimEnd() + (after.StartsWith(' ') ? after : " " + after)).Trim();
+        }
+        if (replacement.StartsWith("the ", StringComparison.Ordinal) && ArticleAtEnd().Match(before) is { Success: true } article)
+        {
+            before = before[..article.Index] + (article.Value.StartsWith(' ') ? " " : "");
+        }
+        if (char.IsUpper(line[index]))
+        {
+            replacement = char.ToUpperInvariant(replacement[0]) + replacement[1..];
+        }
+        return before + replacement + after;
+    }
+
+    private static IEnumerable<BannedTerm> Parse(PromptGuideline guideline)
+    {
+        var source = guideline.Title;
+        var bannedDocument = guideline.Title.Contains("banned", StringComparison.OrdinalIgnoreCase);
+        var bannedSection = false;
+        var bannedTable = false;
+        foreach (var raw in guideline.Content.ReplaceLineEndings("\n").Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith('#'))
+            {
+                bannedSection = IsBannedHeading(line);
+                continue;
+            }
+            if (line.StartsWith('|'))
+            {
+                var cells = line.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
+                if (cells.All(c => c.Length == 0 || c.All(ch => ch is '-' or ':' or ' ')))
+                {
+                    continue;
+                }
+                if (IsBannedHeading(cells[0]) && cells[0].Split(' ').Length <= 3)
+                {
+                    bannedTable = true;
+                    continue;
+                }
+                if (bannedTable)
+                {
+                    var useInstead = cells.Length > 1 ? cells[1] : null;
+                    foreach (var term in SplitTerms(cells[0]))
+                    {
+                        yield return ToTerm(term, useInstead, source);
+                    }
+                }
+                continue;
+            }
+            bannedTable = false;
+            if (!bannedDocument && !bannedSection)
+            {
+                continue;
+            }
+            // In a list item, what follows the dash is the advice, not more banned terms.
+            var dash = line.IndexOf(" — ", StringComparison.Ordinal);
+            var terms = dash > 0 ? line[..dash] : line;
+            var advice = dash > 0 ? line[(dash + 3)..].Trim().TrimEnd('.') : null;
+            foreach (Match quoted in QuotedText().Matches(terms))
+            {
+                var term = Clean(quoted.Groups[1].Value);
+                if (IsUsable(term))
+                {
+                    yield return new BannedTerm(term, null, advice, source);
+                }
+            }
+        }
+    }
+
+    private static bool IsBannedHeading(string text) =>
+        text.Contains("banned", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("avoid", StringComparison.OrdinalIgnoreCase);
+
+    private static BannedTerm ToTerm(string term, string? useInstead, string source)
+    {
+        if (string.IsNullOrWhiteSpace(useInstead))
+        {
+            return new BannedTerm(term, null, null, source);
+        }
+        if (useInstead.StartsWith("delete", StringComparison.OrdinalIgnoreCase))
+        {
+            return new BannedTerm(term, "", useInstead.TrimEnd('.'), source);
+        }
+        // The first quoted alternative that can stand in the sentence as it is ("use", "the biggest upgrade");
+        // alternatives with an ellipsis ("worth buying if…") need a rewrite, so they become advice.
+        var dropIn = QuotedText().Matches(useInstead)
+            .Select(m => m.Groups[1].Value.Trim())
+            .FirstOrDefault(a => a.Length > 0 && !a.Contains('…', StringComparison.Ordinal) && !a.Contains("...", StringComparison.Ordinal));
+        return new BannedTerm(term, dropIn, useInstead.Replace("\"", "", StringComparison.Ordinal), source);
+    }
+
+    private static IEnumerable<string> SplitTerms(string cell) =>
+        cell.Split(',').Select(Clean).Where(IsUsable);
+
+    private static string Clean(string term)
+    {
+        var cleaned = Parenthetical().Replace(term, "");
+        return cleaned.Trim().Trim('"', '“', '”', '\'', '*').TrimEnd('…', '.', ',', ';', ':').Trim();
+    }
+
+    // Very short quoted items ("So,") are sentence patterns, not words that can be searched for; quoted titles
+    // ("Reference: Product Facts and Claims We Can Make") name other documents.
+    private static bool IsUsable(string term) =>
+        term.Count(char.IsLetterOrDigit) >= 4 && term.Length <= 60 && !term.Contains(':', StringComparison.Ordinal) && !IsTitle(term);
+
+    private static bool IsTitle(string term)
+    {
+        var words = term.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length > 3).ToList();
+        return words.Count >= 2 && words.All(w => char.IsUpper(w[0]));
+    }
+
+    private static Regex TermPattern(string term)
+    {
+        var words = term.Split([' ', '-'], StringSplitOptions.RemoveEmptyEntries);
+        var parts = words.Select((word, i) =>
+        {
+            var escaped = Regex.Escape(word).Replace("'", "['’]", StringComparison.Ordinal);
+            if (i < words.Length - 1 || !char.IsLetter(word[^1]))
+            {
+                return escaped;
+            }
+            // Variants count too: "unlocks", "leveraging", "disrupted".
+            return word.EndsWith('e')
+                ? Regex.Escape(word[..^1]) + "(?:e|es|ed|ing)"
+                : escaped + "(?:s|es|ed|ing)?";
+        });
+        return new Regex(@"(?<![\w-])" + string.Join(@"[-\s]?", parts) + @"(?![\w-])",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    }
+
+    [GeneratedRegex("[\"“]([^\"“”]{2,80})[\"”]")]
+    private static partial Regex QuotedText();
+
+    [GeneratedRegex(@"\s*\([^)]*\)")]
+    private static partial Regex Parenthetical();
+
+    [GeneratedRegex(@"(^|\s)an?\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex ArticleAtEnd();
+}
