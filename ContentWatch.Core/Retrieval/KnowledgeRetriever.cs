@@ -379,12 +379,15 @@ public sealed class KnowledgeRetriever : IDisposable
         {
             return [];
         }
-        var ids = ranked.Select(r => r.DocumentId).ToList();
-        await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.KnowledgeDocuments.AsNoTracking()
-            .Where(k => k.OrganizationId == organizationId && ids.Contains(k.Id))
-            .Select(k => new { k.Id, k.Title, k.Content, k.Category, k.UpdatedAt })
-            .ToDictionaryAsync(k => k.Id, cancellationToken);
+        var ids = ranked.Select(r => r.DocumentId).ToArray();
+        var rows = new Dictionary<int, RankedRow>(ids.Length);
+        await using (var db = await _dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            await foreach (var row in RankedRows(db, organizationId, ids).WithCancellation(cancellationToken))
+            {
+                rows[row.Id] = row;
+            }
+        }
         var documents = new List<RetrievedDocument>(ranked.Count);
         foreach (var candidate in ranked)
         {
@@ -412,6 +415,14 @@ public sealed class KnowledgeRetriever : IDisposable
             .OrderByDescending(d => d.Score).ThenBy(d => d.DocumentId)
             .Take(top)];
     }
+
+    // Compiled once: this query runs on every retrieval, and its translation is most of its cost on small bases.
+    private static readonly Func<ContentWatchDbContext, int, int[], IAsyncEnumerable<RankedRow>> RankedRows =
+        EF.CompileAsyncQuery((ContentWatchDbContext db, int organizationId, int[] ids) => db.KnowledgeDocuments.AsNoTracking()
+            .Where(k => k.OrganizationId == organizationId && ids.Contains(k.Id))
+            .Select(k => new RankedRow(k.Id, k.Title, k.Content, k.Category, k.UpdatedAt)));
+
+    private sealed record RankedRow(int Id, string Title, string Content, KnowledgeCategory Category, DateTime UpdatedAt);
 
     private sealed record Stamps(int[] Ids, long[] Ticks, KnowledgeFingerprint Fingerprint);
 
