@@ -49,6 +49,7 @@ public sealed class KnowledgeRetriever : IDisposable
     private readonly KnowledgeChangeGate _gate;
     private readonly ConcurrentDictionary<int, OrganizationCache> _organizations = new();
     private long _retries;
+    private KnowledgeRows? _rows;
 
     public KnowledgeRetriever(IDbContextFactory<ContentWatchDbContext> dbFactory)
     {
@@ -235,6 +236,8 @@ public sealed class KnowledgeRetriever : IDisposable
         }
     }
 
+    private KnowledgeRows Rows(ContentWatchDbContext db) => _rows ??= KnowledgeRows.For(db);
+
     /// <summary>Reads the whole category and indexes it.</summary>
     private async Task<CategorySnapshot> BuildAsync(OrganizationCache organization, KnowledgeCategory category)
     {
@@ -244,12 +247,7 @@ public sealed class KnowledgeRetriever : IDisposable
         var builder = new CategoryIndex.Builder();
         await using (var db = await _dbFactory.CreateDbContextAsync())
         {
-            var rows = db.KnowledgeDocuments.AsNoTracking()
-                .Where(k => k.OrganizationId == organization.Id && k.Category == category)
-                .OrderBy(k => k.Id)
-                .Select(k => new { k.Id, k.Title, k.Content, k.UpdatedAt })
-                .AsAsyncEnumerable();
-            await foreach (var row in rows)
+            await foreach (var row in Rows(db).ReadAsync(db, organization.Id, category, ids: null, withText: true))
             {
                 builder.Add(row.Id, row.Title, row.Content, row.UpdatedAt);
             }
@@ -318,15 +316,12 @@ public sealed class KnowledgeRetriever : IDisposable
         if (changed.Count > 0)
         {
             var builder = new CategoryIndex.Builder();
-            await using var db = await _dbFactory.CreateDbContextAsync();
-            var rows = db.KnowledgeDocuments.AsNoTracking()
-                .Where(k => k.OrganizationId == organization.Id && k.Category == current.Category && changed.Contains(k.Id))
-                .OrderBy(k => k.Id)
-                .Select(k => new { k.Id, k.Title, k.Content, k.UpdatedAt })
-                .AsAsyncEnumerable();
-            await foreach (var row in rows)
+            await using (var db = await _dbFactory.CreateDbContextAsync())
             {
-                builder.Add(row.Id, row.Title, row.Content, row.UpdatedAt);
+                await foreach (var row in Rows(db).ReadAsync(db, organization.Id, current.Category, changed, withText: true))
+                {
+                    builder.Add(row.Id, row.Title, row.Content, row.UpdatedAt);
+                }
             }
             delta = builder.Build();
             for (var i = 0; i < delta.Count; i++)
@@ -354,12 +349,7 @@ public sealed class KnowledgeRetriever : IDisposable
         var ticks = new List<long>();
         var fingerprint = default(KnowledgeFingerprint);
         await using var db = await _dbFactory.CreateDbContextAsync();
-        var rows = db.KnowledgeDocuments.AsNoTracking()
-            .Where(k => k.OrganizationId == organizationId && k.Category == category)
-            .OrderBy(k => k.Id)
-            .Select(k => new { k.Id, k.UpdatedAt })
-            .AsAsyncEnumerable();
-        await foreach (var row in rows)
+        await foreach (var row in Rows(db).ReadAsync(db, organizationId, category, ids: null, withText: false))
         {
             ids.Add(row.Id);
             ticks.Add(row.UpdatedAt.Ticks);
@@ -380,10 +370,10 @@ public sealed class KnowledgeRetriever : IDisposable
             return [];
         }
         var ids = ranked.Select(r => r.DocumentId).ToArray();
-        var rows = new Dictionary<int, RankedRow>(ids.Length);
+        var rows = new Dictionary<int, KnowledgeRow>(ids.Length);
         await using (var db = await _dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            await foreach (var row in RankedRows(db, organizationId, ids).WithCancellation(cancellationToken))
+            await foreach (var row in Rows(db).ReadAsync(db, organizationId, category: null, ids, withText: true, cancellationToken))
             {
                 rows[row.Id] = row;
             }
@@ -415,14 +405,6 @@ public sealed class KnowledgeRetriever : IDisposable
             .OrderByDescending(d => d.Score).ThenBy(d => d.DocumentId)
             .Take(top)];
     }
-
-    // Compiled once: this query runs on every retrieval, and its translation is most of its cost on small bases.
-    private static readonly Func<ContentWatchDbContext, int, int[], IAsyncEnumerable<RankedRow>> RankedRows =
-        EF.CompileAsyncQuery((ContentWatchDbContext db, int organizationId, int[] ids) => db.KnowledgeDocuments.AsNoTracking()
-            .Where(k => k.OrganizationId == organizationId && ids.Contains(k.Id))
-            .Select(k => new RankedRow(k.Id, k.Title, k.Content, k.Category, k.UpdatedAt)));
-
-    private sealed record RankedRow(int Id, string Title, string Content, KnowledgeCategory Category, DateTime UpdatedAt);
 
     private sealed record Stamps(int[] Ids, long[] Ticks, KnowledgeFingerprint Fingerprint);
 
