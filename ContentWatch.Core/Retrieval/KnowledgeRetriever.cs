@@ -33,8 +33,13 @@ public sealed record RetrievedDocument(int DocumentId, string Title, KnowledgeCa
 /// </remarks>
 public sealed class KnowledgeRetriever : IDisposable
 {
+    /// <summary>How many guidelines go into a prompt.</summary>
     public const int DefaultTop = 2;
+
+    /// <summary>Every document of a searched category starts with this score.</summary>
     public const int BaseScore = 2;
+
+    /// <summary>Added once per query word that the title contains.</summary>
     public const int TitleHitScore = 10;
 
     /// <summary>What a prompt says when no guideline applies.</summary>
@@ -57,6 +62,7 @@ public sealed class KnowledgeRetriever : IDisposable
         _gate = new KnowledgeChangeGate(dbFactory);
     }
 
+    /// <summary>The categories a step type searches (ARCHITECTURE.md §4's table).</summary>
     public static IReadOnlyList<KnowledgeCategory> CategoriesFor(StepType? stepType) => stepType switch
     {
         StepType.ScriptGeneration => [KnowledgeCategory.BrandVoice, KnowledgeCategory.Reference],
@@ -66,6 +72,7 @@ public sealed class KnowledgeRetriever : IDisposable
         _ => [KnowledgeCategory.BrandVoice, KnowledgeCategory.StyleGuide],
     };
 
+    /// <summary>The query lower-cased, split on white space, words longer than 3 characters, repeats kept.</summary>
     public static IReadOnlyList<string> QueryWords(string query) =>
         [.. query.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length > 3)];
 

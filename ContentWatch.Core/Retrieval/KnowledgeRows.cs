@@ -80,30 +80,46 @@ internal sealed class KnowledgeRows
         }
     }
 
+    /// <summary>
+    /// The SELECT for <see cref="ReadAsync"/>: parameters <c>@organization</c>, <c>@category</c> when
+    /// <paramref name="byCategory"/>, <c>@id0</c>… for <paramref name="idCount"/> ids (none: no id filter;
+    /// 0: no row).
+    /// </summary>
+    internal string CommandText(bool byCategory, int? idCount, bool withText)
+    {
+        var columns = withText ? $"{_id}, {_category}, {_title}, {_content}, {_updatedAt}" : $"{_id}, {_category}, {_updatedAt}";
+        var where = $"{_organizationId} = @organization";
+        if (byCategory)
+        {
+            where += $" AND {_category} = @category";
+        }
+        if (idCount is { } count)
+        {
+            where += count == 0 ? " AND 1 = 0" : $" AND {_id} IN ({string.Join(", ", Enumerable.Range(0, count).Select(i => $"@id{i}"))})";
+        }
+        return $"SELECT {columns} FROM {_from} WHERE {where} ORDER BY {_id}";
+    }
+
     private DbCommand Command(
         DbConnection connection, int organizationId, KnowledgeCategory? category, IReadOnlyList<int>? ids, int start, bool withText)
     {
         var command = connection.CreateCommand();
-        var columns = withText ? $"{_id}, {_category}, {_title}, {_content}, {_updatedAt}" : $"{_id}, {_category}, {_updatedAt}";
-        var where = $"{_organizationId} = @organization";
         Add(command, "@organization", organizationId);
         if (category is { } c)
         {
-            where += $" AND {_category} = @category";
             Add(command, "@category", EnumNames<KnowledgeCategory>.Name(c));
         }
+        int? idCount = null;
         if (ids is not null)
         {
-            var names = new List<string>();
-            for (var i = start; i < Math.Min(ids.Count, start + MaxIdsPerCommand); i++)
+            idCount = Math.Max(0, Math.Min(ids.Count, start + MaxIdsPerCommand) - start);
+            for (var i = 0; i < idCount; i++)
             {
-                names.Add($"@id{i - start}");
-                Add(command, names[^1], ids[i]);
+                Add(command, $"@id{i}", ids[start + i]);
             }
-            where += names.Count == 0 ? " AND 1 = 0" : $" AND {_id} IN ({string.Join(", ", names)})";
         }
 #pragma warning disable CA2100 // Only identifiers from the EF model and parameter names are spliced in; every value is a parameter.
-        command.CommandText = $"SELECT {columns} FROM {_from} WHERE {where} ORDER BY {_id}";
+        command.CommandText = CommandText(category is not null, idCount, withText);
 #pragma warning restore CA2100
         return command;
     }

@@ -406,6 +406,24 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         Assert.True(gate.Observe() > first);
     }
 
+    [Fact]
+    public void RowQueries_ForSqlServer_AreValidTSqlWithBracketedNames()
+    {
+        // SQL Server cannot run here; its parser can at least read what the retriever would send it.
+        using var db = new SqlServerContentWatchDbContext(new DbContextOptionsBuilder<SqlServerContentWatchDbContext>()
+            .UseSqlServer("Server=localhost;Database=ContentWatch;Integrated Security=true;TrustServerCertificate=true").Options);
+        var rows = KnowledgeRows.For(db);
+
+        foreach (var (byCategory, idCount, withText) in new (bool, int?, bool)[] { (true, null, false), (true, null, true), (true, 3, true), (false, 2, true), (false, 0, true) })
+        {
+            var sql = rows.CommandText(byCategory, idCount, withText);
+            new Microsoft.SqlServer.TransactSql.ScriptDom.TSql160Parser(initialQuotedIdentifiers: true).Parse(new StringReader(sql), out var errors);
+            Assert.True(errors.Count == 0, $"{sql}: {string.Join("; ", errors.Select(e => e.Message))}");
+            Assert.Contains("FROM [KnowledgeDocuments]", sql, StringComparison.Ordinal);
+            Assert.Contains("[UpdatedAt]", sql, StringComparison.Ordinal);
+        }
+    }
+
     // ---- Helpers ------------------------------------------------------------------------------------------
 
     /// <summary>
