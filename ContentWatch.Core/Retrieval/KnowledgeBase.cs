@@ -7,8 +7,12 @@ namespace ContentWatch.Core.Retrieval;
 /// <summary>What an admin sends to create or replace a guideline document (API.md: knowledge).</summary>
 public sealed record KnowledgeInput(string? Title, string? Content, string? Category);
 
-/// <summary>The organization's brand-guideline documents: list, read, create, replace, delete.</summary>
-public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock)
+/// <summary>
+/// The organization's brand-guideline documents: list, read, create, replace, delete. Every committed write
+/// also tells <see cref="KnowledgeRetriever"/>, so that this process's next retrieval re-reads the document
+/// even when its timestamp did not move (other processes notice through the database).
+/// </summary>
+public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, KnowledgeRetriever retriever)
 {
     public async Task<IReadOnlyList<KnowledgeDocument>> ListAsync(
         int organizationId, KnowledgeCategory? category = null, CancellationToken cancellationToken = default)
@@ -41,6 +45,7 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
         Apply(document, input, now);
         db.KnowledgeDocuments.Add(document);
         await db.SaveChangesAsync(cancellationToken);
+        retriever.Invalidate(organizationId, document.Id);
         return Result<KnowledgeDocument>.Ok(document);
     }
 
@@ -58,6 +63,7 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
         }
         Apply(document, input, clock.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(cancellationToken);
+        retriever.Invalidate(organizationId, id);
         return Result<KnowledgeDocument>.Ok(document);
     }
 
@@ -66,6 +72,10 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var deleted = await db.KnowledgeDocuments.Where(k => k.OrganizationId == organizationId && k.Id == id)
             .ExecuteDeleteAsync(cancellationToken);
+        if (deleted > 0)
+        {
+            retriever.Invalidate(organizationId, id);
+        }
         return deleted == 0 ? Result<bool>.NotFound($"Knowledge document {id} was not found.") : Result<bool>.Ok(true);
     }
 

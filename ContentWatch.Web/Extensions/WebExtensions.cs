@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MudBlazor.Services;
 
@@ -41,6 +42,9 @@ public static class WebExtensions
                 StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON, with 'Content-Type: application/json'.",
                 _ => null,
             });
+        // GET knowledge/retrieve carries up to 10,000 query characters in the URL (percent-encoded, up to 9
+        // bytes each); Kestrel's default 8 KB request line would refuse them before the API could.
+        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestLineSize = 128 * 1024);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Bad bodies throw in every environment, so that BadRequestExceptionHandler explains them the same way.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

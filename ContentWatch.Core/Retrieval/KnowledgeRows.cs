@@ -1,0 +1,134 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace ContentWatch.Core.Retrieval;
+
+/// <summary>A knowledge row as the retriever reads it; <see cref="Title"/> and <see cref="Content"/> are empty when not asked for.</summary>
+internal readonly record struct KnowledgeRow(int Id, string Title, string Content, KnowledgeCategory Category, DateTime UpdatedAt);
+
+/// <summary>
+/// The retriever's reads of <c>KnowledgeDocuments</c>, as plain ADO.NET commands on the context's connection.
+/// </summary>
+/// <remarks>
+/// Retrieval runs a query every time it is called; through EF a two-row read costs ~1 ms of translation,
+/// parameter and materialisation work, through ADO.NET ~0.02 ms, which decides whether a small knowledge
+/// base answers within 1 ms. Table and column names and their quoting come from the EF model and the
+/// provider, so the SQL is right for SQLite and SQL Server alike; the values are converted as the model's
+/// converters do (snake_case category, UTC times).
+/// </remarks>
+internal sealed class KnowledgeRows
+{
+    // SQL Server accepts 2,100 parameters per command; SQLite 32,766.
+    private const int MaxIdsPerCommand = 1_000;
+
+    private readonly string _from;
+    private readonly string _id, _organizationId, _title, _content, _category, _updatedAt;
+
+    private KnowledgeRows(ContentWatchDbContext db)
+    {
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var entity = db.Model.FindEntityType(typeof(KnowledgeDocument))
+            ?? throw new InvalidOperationException("KnowledgeDocument is not in the model.");
+        _from = sql.DelimitIdentifier(entity.GetTableName()!, entity.GetSchema());
+        string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName());
+        _id = Column(nameof(KnowledgeDocument.Id));
+        _organizationId = Column(nameof(KnowledgeDocument.OrganizationId));
+        _title = Column(nameof(KnowledgeDocument.Title));
+        _content = Column(nameof(KnowledgeDocument.Content));
+        _category = Column(nameof(KnowledgeDocument.Category));
+        _updatedAt = Column(nameof(KnowledgeDocument.UpdatedAt));
+    }
+
+    public static KnowledgeRows For(ContentWatchDbContext db) => new(db);
+
+    /// <summary>
+    /// The organization's rows, in ascending id order, of one category and/or among some ids;
+    /// with title and content when <paramref name="withText"/>.
+    /// </summary>
+    public async IAsyncEnumerable<KnowledgeRow> ReadAsync(
+        ContentWatchDbContext db, int organizationId, KnowledgeCategory? category, IReadOnlyList<int>? ids, bool withText,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var connection = db.Database.GetDbConnection();
+        // Opened directly rather than through EF: plain SQL needs none of the per-connection set-up EF adds.
+        await connection.OpenAsync(cancellationToken);
+        try
+        {
+            for (var start = 0; start == 0 || (ids is not null && start < ids.Count); start += MaxIdsPerCommand)
+            {
+                await using var command = Command(connection, organizationId, category, ids, start, withText);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    yield return new KnowledgeRow(
+                        reader.GetInt32(0),
+                        withText ? reader.GetString(2) : "",
+                        withText ? reader.GetString(3) : "",
+                        EnumNames<KnowledgeCategory>.Parse(reader.GetString(1)),
+                        DateTime.SpecifyKind(reader.GetDateTime(withText ? 4 : 2), DateTimeKind.Utc));
+                }
+            }
+        }
+        finally
+        {
+            await connection.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// The SELECT for <see cref="ReadAsync"/>: parameters <c>@organization</c>, <c>@category</c> when
+    /// <paramref name="byCategory"/>, <c>@id0</c>… for <paramref name="idCount"/> ids (none: no id filter;
+    /// 0: no row).
+    /// </summary>
+    internal string CommandText(bool byCategory, int? idCount, bool withText)
+    {
+        var columns = withText ? $"{_id}, {_category}, {_title}, {_content}, {_updatedAt}" : $"{_id}, {_category}, {_updatedAt}";
+        var where = $"{_organizationId} = @organization";
+        if (byCategory)
+        {
+            where += $" AND {_category} = @category";
+        }
+        if (idCount is { } count)
+        {
+            where += count == 0 ? " AND 1 = 0" : $" AND {_id} IN ({string.Join(", ", Enumerable.Range(0, count).Select(i => $"@id{i}"))})";
+        }
+        return $"SELECT {columns} FROM {_from} WHERE {where} ORDER BY {_id}";
+    }
+
+    private DbCommand Command(
+        DbConnection connection, int organizationId, KnowledgeCategory? category, IReadOnlyList<int>? ids, int start, bool withText)
+    {
+        var command = connection.CreateCommand();
+        Add(command, "@organization", organizationId);
+        if (category is { } c)
+        {
+            Add(command, "@category", EnumNames<KnowledgeCategory>.Name(c));
+        }
+        int? idCount = null;
+        if (ids is not null)
+        {
+            idCount = Math.Max(0, Math.Min(ids.Count, start + MaxIdsPerCommand) - start);
+            for (var i = 0; i < idCount; i++)
+            {
+                Add(command, $"@id{i}", ids[start + i]);
+            }
+        }
+#pragma warning disable CA2100 // Only identifiers from the EF model and parameter names are spliced in; every value is a parameter.
+        command.CommandText = CommandText(category is not null, idCount, withText);
+#pragma warning restore CA2100
+        return command;
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}

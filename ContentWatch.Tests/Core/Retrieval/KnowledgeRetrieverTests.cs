@@ -1,0 +1,635 @@
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Persistence;
+using ContentWatch.Core.Retrieval;
+using ContentWatch.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace ContentWatch.Tests.Core.Retrieval;
+
+/// <summary>
+/// ARCHITECTURE.md §4, the retrieval contract: the rule on hand-made documents, the fast retriever against a
+/// plain implementation of the rule written here, and edits (this process's and another node's) seen by the
+/// next retrieval.
+/// </summary>
+public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClassFixture<SqliteTestDatabase>, IDisposable
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly KnowledgeRetriever _retriever = new(database);
+
+    public void Dispose() => _retriever.Dispose();
+
+    // ---- The rule on hand-made documents -------------------------------------------------------------
+
+    [Fact]
+    public async Task Retrieve_WordInTitle_Adds10AndContentOccurrencesAddOneEach()
+    {
+        var org = await database.CreateOrganizationAsync();
+        var inTitle = await AddAsync(org, "Coffee basics", "nothing relevant here");
+        var inContent = await AddAsync(org, "Other", "coffee, coffee and more coffee");
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "coffee", 5);
+
+        Assert.Equal([(inTitle, 12), (inContent, 5)], ranked.Select(d => (d.DocumentId, d.Score)));
+    }
+
+    [Fact]
+    public async Task Retrieve_CountsSubstringsNonOverlapping_BrandInsideBrandsAndRebrand()
+    {
+        var org = await database.CreateOrganizationAsync();
+        var brands = await AddAsync(org, "Guide", "Our brands rebrand the brand.");
+        var letters = await AddAsync(org, "Letters", "aaaaaaaaa");
+
+        var brand = await RetrieveAsync(org, StepType.ScriptGeneration, "brand", 1);
+        var aaaa = await RetrieveAsync(org, StepType.ScriptGeneration, "aaaa", 1);
+
+        Assert.Equal((brands, 2 + 3), (brand[0].DocumentId, brand[0].Score));
+        // "aaaa" twice in nine a's: occurrences do not overlap (Python's str.count).
+        Assert.Equal((letters, 2 + 2), (aaaa[0].DocumentId, aaaa[0].Score));
+    }
+
+    [Fact]
+    public async Task Retrieve_IgnoresWordsOfThreeCharactersOrFewer()
+    {
+        var org = await database.CreateOrganizationAsync();
+        var id = await AddAsync(org, "The cat sat", "the cat sat on the mat with the tone");
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "the cat sat mat on tone", 1);
+
+        Assert.Equal((id, 2 + 1), (ranked[0].DocumentId, ranked[0].Score));
+    }
+
+    [Fact]
+    public async Task Retrieve_IsCaseInsensitive()
+    {
+        var org = await database.CreateOrganizationAsync();
+        var id = await AddAsync(org, "BRAND Voice", "Brand BRAND bRaNd");
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "bRAnd", 1);
+
+        Assert.Equal((id, 2 + 10 + 3), (ranked[0].DocumentId, ranked[0].Score));
+    }
+
+    [Fact]
+    public async Task Retrieve_DuplicatedQueryWordsCountEachTime()
+    {
+        var org = await database.CreateOrganizationAsync();
+        var id = await AddAsync(org, "Brand", "brand brand");
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "brand Brand BRAND", 1);
+
+        Assert.Equal((id, 2 + 3 * (10 + 2)), (ranked[0].DocumentId, ranked[0].Score));
+    }
+
+    [Fact]
+    public async Task Retrieve_SplitsOnAnyWhiteSpaceAndMatchesAcrossPunctuation()
+    {
+        var org = await database.CreateOrganizationAsync();
+        var id = await AddAsync(org, "Tone", "voice,voice\tvoice\nvoice\u00A0(voice)");
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "  voice\t\n", 1);
+
+        Assert.Equal((id, 2 + 5), (ranked[0].DocumentId, ranked[0].Score));
+    }
+
+    [Theory]
+    [InlineData(StepType.ScriptGeneration, new[] { KnowledgeCategory.BrandVoice, KnowledgeCategory.Reference })]
+    [InlineData(StepType.BrandVoiceCheck, new[] { KnowledgeCategory.BrandVoice, KnowledgeCategory.StyleGuide })]
+    [InlineData(StepType.ThumbnailConcept, new[] { KnowledgeCategory.StyleGuide, KnowledgeCategory.Reference })]
+    [InlineData(StepType.SeoOptimization, new[] { KnowledgeCategory.Analytics, KnowledgeCategory.Reference })]
+    [InlineData(null, new[] { KnowledgeCategory.BrandVoice, KnowledgeCategory.StyleGuide })]
+    public async Task Retrieve_SearchesOnlyTheStepTypesCategories(StepType? stepType, KnowledgeCategory[] expected)
+    {
+        var org = await database.CreateOrganizationAsync();
+        foreach (var category in Enum.GetValues<KnowledgeCategory>())
+        {
+            await AddAsync(org, $"{category} guide", "guide", category);
+        }
+
+        var ranked = await RetrieveAsync(org, stepType, "guide", 10);
+
+        Assert.Equal(expected.Order(), ranked.Select(d => d.Category).Order());
+        Assert.Equal(expected, KnowledgeRetriever.CategoriesFor(stepType));
+        Assert.All(ranked, d => Assert.Equal(2 + 10 + 1, d.Score));
+    }
+
+    [Fact]
+    public async Task Retrieve_ByDefault_ReturnsTheTopTwoWithTiesByAscendingId()
+    {
+        var org = await database.CreateOrganizationAsync();
+        var first = await AddAsync(org, "A", "tone");
+        var second = await AddAsync(org, "B", "tone");
+        var third = await AddAsync(org, "C", "tone");
+        var best = await AddAsync(org, "D", "tone tone");
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "tone");
+
+        Assert.Equal([best, first], ranked.Select(d => d.DocumentId));
+        var all = await RetrieveAsync(org, StepType.ScriptGeneration, "", 10);
+        Assert.Equal([first, second, third, best], all.Select(d => d.DocumentId));
+        Assert.All(all, d => Assert.Equal(KnowledgeRetriever.BaseScore, d.Score));
+    }
+
+    [Fact]
+    public async Task Retrieve_ReturnsTitleCategoryAndTextOfTheDocument()
+    {
+        var org = await database.CreateOrganizationAsync();
+        var id = await AddAsync(org, "Thumbnail Rules", "Faces sell thumbnails.", KnowledgeCategory.StyleGuide);
+
+        var ranked = await RetrieveAsync(org, StepType.ThumbnailConcept, "thumbnail faces", 1);
+
+        Assert.Equal(new RetrievedDocument(id, "Thumbnail Rules", KnowledgeCategory.StyleGuide, 2 + 10 + 1 + 1, "Faces sell thumbnails."), ranked.Single());
+    }
+
+    [Fact]
+    public async Task Retrieve_WithAnEmptyKnowledgeBase_ReturnsNothing()
+    {
+        var org = await database.CreateOrganizationAsync();
+        var other = await database.CreateOrganizationAsync();
+        await AddAsync(other, "Brand voice", "brand voice", KnowledgeCategory.BrandVoice);
+
+        Assert.Empty(await RetrieveAsync(org, StepType.ScriptGeneration, "brand voice", 2));
+        Assert.Empty(await RetrieveAsync(org, null, "", 2));
+    }
+
+    // ---- The fast retriever equals the rule ------------------------------------------------------------
+
+    [Fact]
+    public async Task Retrieve_OnRandomDocumentsAndQueries_EqualsAPlainImplementationOfTheRule()
+    {
+        var random = new Random(20261129);
+        var org = await database.CreateOrganizationAsync();
+        await using (var db = database.CreateDbContext())
+        {
+            db.KnowledgeDocuments.AddRange(Enumerable.Range(0, 300).Select(_ => RandomDocument(random, org)));
+            await db.SaveChangesAsync(Ct);
+        }
+
+        await AssertRandomQueriesMatchAsync(random, org, 250);
+    }
+
+    [Fact]
+    public async Task Retrieve_AfterRandomEditsByThisProcessAndAnotherNode_StillEqualsTheRule()
+    {
+        var random = new Random(4242);
+        var org = await database.CreateOrganizationAsync();
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        await using (var db = database.CreateDbContext())
+        {
+            db.KnowledgeDocuments.AddRange(Enumerable.Range(0, 300).Select(_ => RandomDocument(random, org)));
+            await db.SaveChangesAsync(Ct);
+        }
+        await AssertRandomQueriesMatchAsync(random, org, 20);
+
+        for (var round = 0; round < 12; round++)
+        {
+            if (round == 6)
+            {
+                // Another node rewrites every document: more than an incremental refresh takes, so a rebuild.
+                await using var node = database.OtherNodeContext();
+                await node.KnowledgeDocuments.Where(k => k.OrganizationId == org).ExecuteUpdateAsync(u => u
+                    .SetProperty(k => k.Content, k => k.Title + " " + k.Content)
+                    .SetProperty(k => k.UpdatedAt, DateTime.UtcNow), Ct);
+            }
+            var edits = random.Next(1, 8);
+            for (var e = 0; e < edits; e++)
+            {
+                await RandomEditAsync(random, org, knowledge, viaOtherNode: random.Next(2) == 0);
+            }
+            await AssertRandomQueriesMatchAsync(random, org, 20);
+        }
+    }
+
+    // ---- Edits are seen by the next retrieval ------------------------------------------------------------
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Retrieve_AfterATitleChange_SeesTheNewTitle(bool viaOtherNode)
+    {
+        var org = await database.CreateOrganizationAsync();
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var id = await AddAsync(org, "Lighting", "keep it warm");
+        var other = await AddAsync(org, "Framing", "keep it warm warm");
+        Assert.Equal(other, (await RetrieveAsync(org, StepType.ScriptGeneration, "espresso warm", 1))[0].DocumentId);
+
+        await ReplaceAsync(knowledge, viaOtherNode, org, id, "Espresso lighting", "keep it warm", KnowledgeCategory.BrandVoice);
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "espresso warm", 2);
+        Assert.Equal([(id, "Espresso lighting", 2 + 10 + 1), (other, "Framing", 2 + 2)], ranked.Select(d => (d.DocumentId, d.Title, d.Score)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Retrieve_AfterAContentChange_SeesTheNewContent(bool viaOtherNode)
+    {
+        var org = await database.CreateOrganizationAsync();
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var id = await AddAsync(org, "Lighting", "soft light");
+        Assert.Equal(2 + 10 + 1, (await RetrieveAsync(org, StepType.ScriptGeneration, "light", 1))[0].Score);
+
+        await ReplaceAsync(knowledge, viaOtherNode, org, id, "Lighting", "light, light, lighter, lightest", KnowledgeCategory.BrandVoice);
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "light", 1);
+        Assert.Equal((2 + 10 + 4, "light, light, lighter, lightest"), (ranked[0].Score, ranked[0].Content));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Retrieve_AfterACategoryChange_FindsTheDocumentOnlyInItsNewCategory(bool viaOtherNode)
+    {
+        var org = await database.CreateOrganizationAsync();
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var id = await AddAsync(org, "Keywords", "keywords first", KnowledgeCategory.BrandVoice);
+        Assert.Single(await RetrieveAsync(org, StepType.BrandVoiceCheck, "keywords", 5));
+        Assert.Empty(await RetrieveAsync(org, StepType.SeoOptimization, "keywords", 5));
+
+        await ReplaceAsync(knowledge, viaOtherNode, org, id, "Keywords", "keywords first", KnowledgeCategory.Analytics);
+
+        Assert.Empty(await RetrieveAsync(org, StepType.BrandVoiceCheck, "keywords", 5));
+        Assert.Equal(KnowledgeCategory.Analytics, (await RetrieveAsync(org, StepType.SeoOptimization, "keywords", 5)).Single().Category);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Retrieve_AfterADelete_NoLongerReturnsTheDocument(bool viaOtherNode)
+    {
+        var org = await database.CreateOrganizationAsync();
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var gone = await AddAsync(org, "Tone", "tone tone tone");
+        var kept = await AddAsync(org, "Tone too", "tone");
+        Assert.Equal(gone, (await RetrieveAsync(org, StepType.ScriptGeneration, "tone", 1))[0].DocumentId);
+
+        if (viaOtherNode)
+        {
+            await using var node = database.OtherNodeContext();
+            await node.KnowledgeDocuments.Where(k => k.Id == gone).ExecuteDeleteAsync(Ct);
+        }
+        else
+        {
+            Assert.True((await knowledge.DeleteAsync(org, gone, Ct)).Succeeded);
+        }
+
+        Assert.Equal([kept], (await RetrieveAsync(org, StepType.ScriptGeneration, "tone", 5)).Select(d => d.DocumentId));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Retrieve_AfterAnAdd_ReturnsTheNewDocument(bool viaOtherNode)
+    {
+        var org = await database.CreateOrganizationAsync();
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var old = await AddAsync(org, "Hooks", "hook the viewer");
+        Assert.Equal(old, (await RetrieveAsync(org, StepType.ScriptGeneration, "hook", 1))[0].DocumentId);
+
+        int added;
+        if (viaOtherNode)
+        {
+            await using var node = database.OtherNodeContext();
+            var document = Document(org, "Hook library", "hook hook hook", KnowledgeCategory.Reference);
+            node.KnowledgeDocuments.Add(document);
+            await node.SaveChangesAsync(Ct);
+            added = document.Id;
+        }
+        else
+        {
+            added = (await knowledge.CreateAsync(org, new("Hook library", "hook hook hook", "reference"), Ct)).Value!.Id;
+        }
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "hook", 2);
+        Assert.Equal([(added, 2 + 10 + 3), (old, 2 + 10 + 1)], ranked.Select(d => (d.DocumentId, d.Score)));
+    }
+
+    [Fact]
+    public async Task Retrieve_AfterAnotherNodeWritesAnOlderTimestamp_StillSeesTheEdit()
+    {
+        // Clocks of nodes differ: a "newest UpdatedAt" watermark would miss this edit.
+        var org = await database.CreateOrganizationAsync();
+        var id = await AddAsync(org, "Pacing", "slow");
+        await AddAsync(org, "Newest", "fast");
+        await RetrieveAsync(org, StepType.ScriptGeneration, "pacing", 1);
+
+        await using (var node = database.OtherNodeContext())
+        {
+            var document = await node.KnowledgeDocuments.SingleAsync(k => k.Id == id, Ct);
+            document.Content = "pacing pacing";
+            document.UpdatedAt = document.UpdatedAt.AddMinutes(-5);
+            await node.SaveChangesAsync(Ct);
+        }
+
+        Assert.Equal(2 + 10 + 2, (await RetrieveAsync(org, StepType.ScriptGeneration, "pacing", 1))[0].Score);
+    }
+
+    [Fact]
+    public async Task Retrieve_AfterAnEditThatKeepsTheTimestamp_SeesItBecauseKnowledgeBaseInvalidates()
+    {
+        var clock = new FrozenClock(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+        var knowledge = new KnowledgeBase(database, clock, _retriever);
+        var org = await database.CreateOrganizationAsync();
+        var id = (await knowledge.CreateAsync(org, new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
+        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet", "brand_voice"), Ct);
+        Assert.Equal(2 + 2, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
+
+        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet greet", "brand_voice"), Ct);
+
+        var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1);
+        Assert.Equal((2 + 3, "greet greet greet"), (ranked[0].Score, ranked[0].Content));
+    }
+
+    [Fact]
+    public async Task Retrieve_ConcurrentlyWithEdits_AlwaysReturnsScoresOfTheReturnedTextsAndEndsCurrent()
+    {
+        var random = new Random(77);
+        var org = await database.CreateOrganizationAsync();
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        await using (var db = database.CreateDbContext())
+        {
+            db.KnowledgeDocuments.AddRange(Enumerable.Range(0, 200).Select(_ => RandomDocument(random, org)));
+            await db.SaveChangesAsync(Ct);
+        }
+        var queries = Enumerable.Range(0, 16).Select(_ => RandomQuery(random)).ToList();
+
+        var editing = Task.Run(async () =>
+        {
+            var editRandom = new Random(78);
+            for (var i = 0; i < 40; i++)
+            {
+                await RandomEditAsync(editRandom, org, knowledge, viaOtherNode: i % 2 == 0);
+            }
+        }, Ct);
+        var readers = Enumerable.Range(0, 8).Select(r => Task.Run(async () =>
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                var query = queries[(r + i) % queries.Count];
+                foreach (var document in await _retriever.RetrieveAsync(org, StepType.ScriptGeneration, query, 3, Ct))
+                {
+                    Assert.Equal(KnowledgeRetriever.Score(document.Title, document.Content, KnowledgeRetriever.QueryWords(query)), document.Score);
+                }
+            }
+        }, Ct)).ToList();
+        await Task.WhenAll([editing, .. readers]);
+
+        foreach (var query in queries)
+        {
+            await AssertMatchesRuleAsync(org, StepType.ScriptGeneration, query, 1000);
+        }
+    }
+
+    [Fact]
+    public async Task ChangeGate_OnASqliteFile_MovesOnlyWhenSomeoneCommits()
+    {
+        using var gate = new KnowledgeChangeGate(database);
+        var org = await database.CreateOrganizationAsync();
+        Assert.True(gate.TracksDataVersion);
+
+        var first = gate.Observe();
+        Assert.Equal(first, gate.Observe());
+        await AddAsync(org, "Anything", "at all");
+
+        Assert.True(gate.Observe() > first);
+    }
+
+    [Fact]
+    public void ChangeGate_OnAnInMemoryDatabase_MovesOnEveryObservation()
+    {
+        using var memory = new InMemoryFactory();
+        using var gate = new KnowledgeChangeGate(memory);
+
+        var first = gate.Observe();
+
+        Assert.False(gate.TracksDataVersion);
+        Assert.True(gate.Observe() > first);
+    }
+
+    [Fact]
+    public void RowQueries_ForSqlServer_AreValidTSqlWithBracketedNames()
+    {
+        // SQL Server cannot run here; its parser can at least read what the retriever would send it.
+        using var db = new SqlServerContentWatchDbContext(new DbContextOptionsBuilder<SqlServerContentWatchDbContext>()
+            .UseSqlServer("Server=localhost;Database=ContentWatch;Integrated Security=true;TrustServerCertificate=true").Options);
+        var rows = KnowledgeRows.For(db);
+
+        foreach (var (byCategory, idCount, withText) in new (bool, int?, bool)[] { (true, null, false), (true, null, true), (true, 3, true), (false, 2, true), (false, 0, true) })
+        {
+            var sql = rows.CommandText(byCategory, idCount, withText);
+            new Microsoft.SqlServer.TransactSql.ScriptDom.TSql160Parser(initialQuotedIdentifiers: true).Parse(new StringReader(sql), out var errors);
+            Assert.True(errors.Count == 0, $"{sql}: {string.Join("; ", errors.Select(e => e.Message))}");
+            Assert.Contains("FROM [KnowledgeDocuments]", sql, StringComparison.Ordinal);
+            Assert.Contains("[UpdatedAt]", sql, StringComparison.Ordinal);
+        }
+    }
+
+    // ---- Helpers ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Retrieves and asserts that the cache alone was right: the retriever's re-read of changed documents
+    /// (meant for writes racing a retrieval) must not have been needed, or it would mask a stale cache.
+    /// </summary>
+    private async Task<IReadOnlyList<RetrievedDocument>> RetrieveAsync(int org, StepType? stepType, string query, int top = KnowledgeRetriever.DefaultTop)
+    {
+        var retries = _retriever.Retries;
+        var documents = await _retriever.RetrieveAsync(org, stepType, query, top, Ct);
+        Assert.True(retries == _retriever.Retries, "The retriever had to re-read: its cache was stale.");
+        return documents;
+    }
+
+    private async Task AssertRandomQueriesMatchAsync(Random random, int org, int count)
+    {
+        StepType?[] stepTypes = [.. Enum.GetValues<StepType>().Cast<StepType?>(), null];
+        int[] tops = [1, 2, 3, 10, 1000];
+        for (var i = 0; i < count; i++)
+        {
+            await AssertMatchesRuleAsync(org, stepTypes[random.Next(stepTypes.Length)], RandomQuery(random), tops[random.Next(tops.Length)]);
+        }
+    }
+
+    private async Task AssertMatchesRuleAsync(int org, StepType? stepType, string query, int top)
+    {
+        var actual = await RetrieveAsync(org, stepType, query, top);
+        List<KnowledgeDocument> documents;
+        await using (var db = database.CreateDbContext())
+        {
+            documents = await db.KnowledgeDocuments.AsNoTracking().Where(k => k.OrganizationId == org).ToListAsync(Ct);
+        }
+        var expected = Rule(documents, stepType, query, top);
+        Assert.True(expected.SequenceEqual(actual),
+            $"Query '{query}' ({stepType}, top {top}):\n expected {string.Join(", ", expected.Select(d => $"{d.DocumentId}:{d.Score}"))}"
+            + $"\n actual   {string.Join(", ", actual.Select(d => $"{d.DocumentId}:{d.Score}"))}");
+    }
+
+    /// <summary>ARCHITECTURE.md §4 written out plainly, independent of the code under test.</summary>
+    private static List<RetrievedDocument> Rule(IEnumerable<KnowledgeDocument> documents, StepType? stepType, string query, int top)
+    {
+        KnowledgeCategory[] categories = stepType switch
+        {
+            StepType.ScriptGeneration => [KnowledgeCategory.BrandVoice, KnowledgeCategory.Reference],
+            StepType.BrandVoiceCheck => [KnowledgeCategory.BrandVoice, KnowledgeCategory.StyleGuide],
+            StepType.ThumbnailConcept => [KnowledgeCategory.StyleGuide, KnowledgeCategory.Reference],
+            StepType.SeoOptimization => [KnowledgeCategory.Analytics, KnowledgeCategory.Reference],
+            _ => [KnowledgeCategory.BrandVoice, KnowledgeCategory.StyleGuide],
+        };
+        var words = query.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length > 3).ToList();
+        int Score(KnowledgeDocument d)
+        {
+            var title = d.Title.ToLowerInvariant();
+            var content = d.Content.ToLowerInvariant();
+            var score = 2;
+            foreach (var word in words)
+            {
+                score += title.Contains(word, StringComparison.Ordinal) ? 10 : 0;
+                for (var i = 0; i + word.Length <= content.Length;)
+                {
+                    if (string.CompareOrdinal(content, i, word, 0, word.Length) == 0)
+                    {
+                        score++;
+                        i += word.Length;
+                    }
+                    else
+                    {
+                        i++;
+                    }
+                }
+            }
+            return score;
+        }
+        return [.. documents.Where(d => categories.Contains(d.Category))
+            .Select(d => new RetrievedDocument(d.Id, d.Title, d.Category, Score(d), d.Content))
+            .OrderByDescending(d => d.Score).ThenBy(d => d.DocumentId)
+            .Take(top)];
+    }
+
+    // Words chosen to hit the rule's corners: substrings (brand/brands/rebrand), repeats inside a token
+    // (aaaa in aaaaaaaaa), case, punctuation, non-ASCII letters whose lower case differs, short words.
+    private static readonly string[] Vocabulary =
+    [
+        "brand", "Brands", "REBRAND", "brand-voice", "(brand)", "voice", "Voice,", "tone", "tones.", "aaaa", "aaaaaaaaa",
+        "espresso", "Coffee", "coffee!", "thumbnail", "Thumbnails", "keyword", "keywords", "hook", "hooks", "the", "on",
+        "ab", "x", "ÉCLAIR", "éclair", "Straße", "STRASSE", "İstanbul", "ΣΊΣΥΦΟΣ", "σίσυφος", "café", "naïve", "viewer",
+    ];
+
+    private static readonly string[] Separators = [" ", " ", " ", "  ", "\t", "\n", "\u00A0", "\u2003", "", ","];
+
+    private static string RandomText(Random random, int minWords, int maxWords)
+    {
+        var count = random.Next(minWords, maxWords + 1);
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            text.Append(Vocabulary[random.Next(Vocabulary.Length)]).Append(Separators[random.Next(Separators.Length)]);
+        }
+        return text.Length == 0 ? "x" : text.ToString();
+    }
+
+    private static string RandomQuery(Random random)
+    {
+        var words = Enumerable.Range(0, random.Next(0, 7)).Select(_ => Vocabulary[random.Next(Vocabulary.Length)]);
+        var query = string.Join(random.Next(2) == 0 ? " " : "\t ", words);
+        return random.Next(2) == 0 ? query.ToUpperInvariant() : query;
+    }
+
+    private static KnowledgeCategory RandomCategory(Random random) =>
+        Enum.GetValues<KnowledgeCategory>()[random.Next(4)];
+
+    private static KnowledgeDocument RandomDocument(Random random, int org) =>
+        Document(org, RandomText(random, 1, 5), RandomText(random, 0, 80), RandomCategory(random));
+
+    private async Task RandomEditAsync(Random random, int org, KnowledgeBase knowledge, bool viaOtherNode)
+    {
+        var ids = await IdsAsync(org);
+        var kind = ids.Count == 0 ? 0 : random.Next(4);
+        var title = RandomText(random, 1, 5).Trim();
+        title = title.Length == 0 ? "Untitled" : title;
+        var content = RandomText(random, 1, 80);
+        var category = RandomCategory(random);
+        if (kind == 0)
+        {
+            if (viaOtherNode)
+            {
+                await using var node = database.OtherNodeContext();
+                node.KnowledgeDocuments.Add(Document(org, title, content, category));
+                await node.SaveChangesAsync(Ct);
+            }
+            else
+            {
+                Assert.True((await knowledge.CreateAsync(org, new(title, content, EnumNames<KnowledgeCategory>.Name(category)), Ct)).Succeeded);
+            }
+            return;
+        }
+        var id = ids[random.Next(ids.Count)];
+        if (kind == 1)
+        {
+            if (viaOtherNode)
+            {
+                await using var node = database.OtherNodeContext();
+                await node.KnowledgeDocuments.Where(k => k.Id == id).ExecuteDeleteAsync(Ct);
+            }
+            else
+            {
+                await knowledge.DeleteAsync(org, id, Ct);
+            }
+            return;
+        }
+        await ReplaceAsync(knowledge, viaOtherNode, org, id, title, content, category);
+    }
+
+    /// <summary>Replaces a document through <see cref="KnowledgeBase"/>, or as another node's process would: its own connection, its own clock.</summary>
+    private async Task ReplaceAsync(KnowledgeBase knowledge, bool viaOtherNode, int org, int id, string title, string content, KnowledgeCategory category)
+    {
+        if (viaOtherNode)
+        {
+            await using var node = database.OtherNodeContext();
+            var document = await node.KnowledgeDocuments.SingleOrDefaultAsync(k => k.Id == id, Ct);
+            if (document is null)
+            {
+                return;
+            }
+            (document.Title, document.Content, document.Category, document.UpdatedAt) = (title, content, category, DateTime.UtcNow);
+            await node.SaveChangesAsync(Ct);
+        }
+        else
+        {
+            await knowledge.UpdateAsync(org, id, new(title, content, EnumNames<KnowledgeCategory>.Name(category)), Ct);
+        }
+    }
+
+    private async Task<List<int>> IdsAsync(int org)
+    {
+        await using var db = database.CreateDbContext();
+        return await db.KnowledgeDocuments.Where(k => k.OrganizationId == org).Select(k => k.Id).ToListAsync(Ct);
+    }
+
+    private async Task<int> AddAsync(int org, string title, string content, KnowledgeCategory category = KnowledgeCategory.BrandVoice)
+    {
+        await using var db = database.CreateDbContext();
+        var document = Document(org, title, content, category);
+        db.KnowledgeDocuments.Add(document);
+        await db.SaveChangesAsync(Ct);
+        return document.Id;
+    }
+
+    private static KnowledgeDocument Document(int org, string title, string content, KnowledgeCategory category)
+    {
+        var now = DateTime.UtcNow;
+        return new KnowledgeDocument { OrganizationId = org, Title = title, Content = content, Category = category, CreatedAt = now, UpdatedAt = now };
+    }
+
+    private sealed class FrozenClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    private sealed class InMemoryFactory : IDbContextFactory<ContentWatchDbContext>, IDisposable
+    {
+        private readonly Microsoft.Data.Sqlite.SqliteConnection _connection = new("Data Source=:memory:");
+
+        public ContentWatchDbContext CreateDbContext() =>
+            new SqliteContentWatchDbContext(new DbContextOptionsBuilder<SqliteContentWatchDbContext>().UseSqlite(_connection).Options);
+
+        public void Dispose() => _connection.Dispose();
+    }
+}
