@@ -173,12 +173,14 @@ internal static class DemoContent
             Read the script aloud to someone who is new to the topic. If they would ask "meaning what?", rewrite the line.
             """),
         new(
-            "Banned Words and Phrases",
+            "Banned Words and Phrases in Every Video, Short or Long",
             KnowledgeCategory.BrandVoice,
             """
-            # Banned Words and Phrases
+            # Banned Words and Phrases in Every Video, Short or Long
 
             These words make our videos sound like every other tech advert. They are banned in scripts, on-screen text, titles, descriptions and thumbnails, and the Brand Voice Reviewer fails any script that uses them. Variants count too: "game changing", "unlocks", "leveraging".
+
+            The list applies to every video we make: a long video explainer, a short video for TikTok, Reels or Shorts, a blog post or a thread. Beginners and experts alike tune out the moment a video sounds like an advert, so check each line of a short video as carefully as a long one.
 
             | Banned | Use instead |
             |---|---|
@@ -242,12 +244,12 @@ internal static class DemoContent
             Mark them [SPONSOR START] and [SPONSOR END]. Place them after the first body section, never before the 1:00 mark, and keep them under 60 seconds.
             """),
         new(
-            "Thumbnail Visual Style Guide",
+            "Thumbnail Visual Style Guide for Every Video, Short or Long",
             KnowledgeCategory.StyleGuide,
             """
-            # Thumbnail Visual Style Guide
+            # Thumbnail Visual Style Guide for Every Video, Short or Long
 
-            Thumbnails are designed at 1280×720 and checked at 160×90, the size most of our audience sees on a phone. If the idea does not read at 160 pixels wide, it does not ship.
+            Thumbnails are designed at 1280×720 and checked at 160×90, the size most of our audience sees on a phone. If the idea does not read at 160 pixels wide, it does not ship. A short video gets a cover frame built on the same rules as a long video thumbnail, so beginners recognise our videos in any feed.
 
             ## Brand colours
             - **Alpha Coral #FF5A4E** — primary accent: arrows, highlights, the key word in the overlay.

@@ -16,10 +16,10 @@ internal sealed class DemoPrompts
     public const string Audience = "Coffee lovers who just bought their first machine";
     public const string Format = "YouTube long-form explainer";
 
-    public const string BannedWords = "Banned Words and Phrases";
+    public const string BannedWords = "Banned Words and Phrases in Every Video, Short or Long";
     public const string BrandVoice = "Brand Voice: Tone and Personality";
     public const string ScriptRules = "Video Script Formatting Rules";
-    public const string ThumbnailGuide = "Thumbnail Visual Style Guide";
+    public const string ThumbnailGuide = "Thumbnail Visual Style Guide for Every Video, Short or Long";
     public const string ProductFacts = "Reference: Product Facts and Claims We Can Make";
     public const string AudienceMetrics = "Audience Metrics Q3";
     public const string SearchNotes = "Search Performance Notes";

@@ -52,7 +52,7 @@ public sealed class KnowledgeEndpointsTests(ContentWatchFactory factory) : IClas
 
         var documents = await ApiAssertions.JsonAsync(await admin.GetAsync(Knowledge(alpha), Ct), HttpStatusCode.OK);
 
-        var banned = documents.EnumerateArray().Single(d => d.GetProperty("title").GetString() == "Banned Words and Phrases");
+        var banned = documents.EnumerateArray().Single(d => d.GetProperty("title").GetString() == "Banned Words and Phrases in Every Video, Short or Long");
         Assert.Equal("brand_voice", banned.GetProperty("category").GetString());
         Assert.Equal("Brand Voice", banned.GetProperty("categoryDisplay").GetString());
         await using var db = factory.CreateDbContext();
