@@ -112,9 +112,10 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.Runs.AsNoTracking().AsSplitQuery()
-            .Include(r => r.Template)
+            .Include(r => r.Template).ThenInclude(t => t.Steps).ThenInclude(s => s.Agent)
             .Include(r => r.TriggeredBy)
             .Include(r => r.StepRuns.OrderBy(s => s.Attempt).ThenBy(s => s.StepOrder))
+            .Include(r => r.Guidance)
             .SingleOrDefaultAsync(r => r.OrganizationId == organizationId && r.Id == id, cancellationToken);
     }
 
