@@ -254,9 +254,9 @@ public sealed class KnowledgeRetriever : IDisposable
         var builder = new CategoryIndex.Builder();
         await using (var db = await _dbFactory.CreateDbContextAsync())
         {
-            await foreach (var row in Rows(db).ReadAsync(db, organization.Id, category, ids: null, withText: true))
+            await foreach (var row in Rows(db).ReadAsync(db, organization.Id, category, ids: null))
             {
-                builder.Add(row.Id, row.Title, row.Content, row.UpdatedAt);
+                builder.Add(row.Id, row.Title, row.Content, row.Version);
             }
         }
         var index = builder.Build();
@@ -275,7 +275,7 @@ public sealed class KnowledgeRetriever : IDisposable
     /// The snapshot's base minus what changed, plus the changed documents re-read; null when so much changed
     /// that a rebuild is cheaper.
     /// </summary>
-    private async Task<CategorySnapshot?> UpdateAsync(OrganizationCache organization, CategorySnapshot current, Stamps stamps, long forced)
+    private async Task<CategorySnapshot?> UpdateAsync(OrganizationCache organization, CategorySnapshot current, KnowledgeStamps stamps, long forced)
     {
         var baseIndex = current.Base;
         var forcedIds = organization.ForcedSince(current.BaseForcedSequence);
@@ -297,7 +297,7 @@ public sealed class KnowledgeRetriever : IDisposable
             }
             else
             {
-                if (baseIndex.Ticks[b] != stamps.Ticks[s] || forcedIds.Contains(stamps.Ids[s]))
+                if (baseIndex.Versions[b] != stamps.Versions[s] || forcedIds.Contains(stamps.Ids[s]))
                 {
                     removed[b] = true;
                     changed.Add(stamps.Ids[s]);
@@ -316,7 +316,7 @@ public sealed class KnowledgeRetriever : IDisposable
         {
             if (removed[i])
             {
-                fingerprint = fingerprint.Remove(baseIndex.Ids[i], baseIndex.Ticks[i]);
+                fingerprint = fingerprint.Remove(baseIndex.Ids[i], baseIndex.Versions[i]);
             }
         }
         CategoryIndex? delta = null;
@@ -325,15 +325,15 @@ public sealed class KnowledgeRetriever : IDisposable
             var builder = new CategoryIndex.Builder();
             await using (var db = await _dbFactory.CreateDbContextAsync())
             {
-                await foreach (var row in Rows(db).ReadAsync(db, organization.Id, current.Category, changed, withText: true))
+                await foreach (var row in Rows(db).ReadAsync(db, organization.Id, current.Category, changed))
                 {
-                    builder.Add(row.Id, row.Title, row.Content, row.UpdatedAt);
+                    builder.Add(row.Id, row.Title, row.Content, row.Version);
                 }
             }
             delta = builder.Build();
             for (var i = 0; i < delta.Count; i++)
             {
-                fingerprint = fingerprint.Add(delta.Ids[i], delta.Ticks[i]);
+                fingerprint = fingerprint.Add(delta.Ids[i], delta.Versions[i]);
             }
         }
         return new CategorySnapshot
@@ -349,20 +349,10 @@ public sealed class KnowledgeRetriever : IDisposable
         };
     }
 
-    /// <summary>Every (id, UpdatedAt) of the category, ascending by id, and their digest.</summary>
-    private async Task<Stamps> ReadStampsAsync(int organizationId, KnowledgeCategory category)
+    private async Task<KnowledgeStamps> ReadStampsAsync(int organizationId, KnowledgeCategory category)
     {
-        var ids = new List<int>();
-        var ticks = new List<long>();
-        var fingerprint = default(KnowledgeFingerprint);
         await using var db = await _dbFactory.CreateDbContextAsync();
-        await foreach (var row in Rows(db).ReadAsync(db, organizationId, category, ids: null, withText: false))
-        {
-            ids.Add(row.Id);
-            ticks.Add(row.UpdatedAt.Ticks);
-            fingerprint = fingerprint.Add(row.Id, row.UpdatedAt.Ticks);
-        }
-        return new Stamps([.. ids], [.. ticks], fingerprint);
+        return await Rows(db).ReadStampsAsync(db, organizationId, category);
     }
 
     /// <summary>
@@ -380,7 +370,7 @@ public sealed class KnowledgeRetriever : IDisposable
         var rows = new Dictionary<int, KnowledgeRow>(ids.Length);
         await using (var db = await _dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            await foreach (var row in Rows(db).ReadAsync(db, organizationId, category: null, ids, withText: true, cancellationToken))
+            await foreach (var row in Rows(db).ReadAsync(db, organizationId, category: null, ids, cancellationToken))
             {
                 rows[row.Id] = row;
             }
@@ -389,7 +379,7 @@ public sealed class KnowledgeRetriever : IDisposable
         foreach (var candidate in ranked)
         {
             if (!rows.TryGetValue(candidate.DocumentId, out var row)
-                || row.Category != candidate.Category || row.UpdatedAt.Ticks != candidate.Ticks)
+                || row.Category != candidate.Category || row.Version != candidate.Version)
             {
                 return null;
             }
@@ -412,8 +402,6 @@ public sealed class KnowledgeRetriever : IDisposable
             .OrderByDescending(d => d.Score).ThenBy(d => d.DocumentId)
             .Take(top)];
     }
-
-    private sealed record Stamps(int[] Ids, long[] Ticks, KnowledgeFingerprint Fingerprint);
 
     /// <summary>A snapshot and the epoch at which it was last confirmed against the database.</summary>
     private sealed record SlotState(CategorySnapshot Snapshot, long ConfirmedEpoch)
