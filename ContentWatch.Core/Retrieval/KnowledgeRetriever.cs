@@ -54,6 +54,7 @@ public sealed class KnowledgeRetriever : IDisposable
     private readonly KnowledgeChangeGate _gate;
     private readonly ConcurrentDictionary<int, OrganizationCache> _organizations = new();
     private long _retries;
+    private long _builds;
     private KnowledgeRows? _rows;
 
     public KnowledgeRetriever(IDbContextFactory<ContentWatchDbContext> dbFactory)
@@ -135,6 +136,9 @@ public sealed class KnowledgeRetriever : IDisposable
     /// </summary>
     internal long Retries => Interlocked.Read(ref _retries);
 
+    /// <summary>How many times a category was read and indexed in full.</summary>
+    internal long Builds => Interlocked.Read(ref _builds);
+
     public void Dispose() => _gate.Dispose();
 
     /// <summary>ARCHITECTURE.md §4's score of one document.</summary>
@@ -179,23 +183,39 @@ public sealed class KnowledgeRetriever : IDisposable
                 return state.Snapshot;
             }
 
-            Refresh refresh;
+            Task<SlotState> refreshing;
+            var startedBeforeThisCall = false;
             lock (slot.Gate)
             {
                 if (slot.Pending is { } pending && pending.Epoch >= epoch && pending.Generation >= generation && pending.Forced >= forced)
                 {
-                    refresh = pending;
+                    refreshing = pending.Task;
+                }
+                else if (slot.Pending is { } running)
+                {
+                    // It started before this call, so it may miss an edit this call must see. Starting another
+                    // alongside would duplicate its work (a whole rebuild, on a cold cache): wait for it, then
+                    // check from its result together with everyone else who waited.
+                    refreshing = running.Task;
+                    startedBeforeThisCall = true;
                 }
                 else
                 {
                     // The refresh's own epoch is observed before it reads anything, so it is current for this caller.
-                    refresh = new Refresh(_gate.Observe(), generation, forced);
+                    var refresh = new Refresh(_gate.Observe(), generation, forced);
                     // Off this lock and off the caller's token: joiners must not inherit the first caller's cancellation.
                     refresh.Task = Task.Run(() => RefreshAsync(organization, slot, refresh), CancellationToken.None);
                     slot.Pending = refresh;
+                    refreshing = refresh.Task;
                 }
             }
-            var refreshed = await refresh.Task.WaitAsync(cancellationToken);
+            if (startedBeforeThisCall)
+            {
+                // Its failure is not this caller's: the refresh this caller starts or joins next reports its own.
+                await refreshing.ContinueWith(static _ => { }, cancellationToken, TaskContinuationOptions.None, TaskScheduler.Default);
+                continue;
+            }
+            var refreshed = await refreshing.WaitAsync(cancellationToken);
             if (refreshed.IsCurrentFor(epoch, generation, forced))
             {
                 return refreshed.Snapshot;
@@ -249,6 +269,7 @@ public sealed class KnowledgeRetriever : IDisposable
     private async Task<CategorySnapshot> BuildAsync(OrganizationCache organization, KnowledgeCategory category)
     {
         // Read before the rows: a later invalidation then makes this snapshot old, never the other way round.
+        Interlocked.Increment(ref _builds);
         var generation = organization.Generation;
         var forced = organization.ForcedSequence;
         var builder = new CategoryIndex.Builder();
