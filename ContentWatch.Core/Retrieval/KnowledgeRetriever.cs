@@ -263,8 +263,6 @@ public sealed class KnowledgeRetriever : IDisposable
         }
     }
 
-    private KnowledgeRows Rows(ContentWatchDbContext db) => _rows ??= KnowledgeRows.For(db);
-
     /// <summary>Reads the whole category and indexes it.</summary>
     private async Task<CategorySnapshot> BuildAsync(OrganizationCache organization, KnowledgeCategory category)
     {
@@ -272,15 +270,7 @@ public sealed class KnowledgeRetriever : IDisposable
         Interlocked.Increment(ref _builds);
         var generation = organization.Generation;
         var forced = organization.ForcedSequence;
-        var builder = new CategoryIndex.Builder();
-        await using (var db = await _dbFactory.CreateDbContextAsync())
-        {
-            await foreach (var row in Rows(db).ReadAsync(db, organization.Id, category, ids: null))
-            {
-                builder.Add(row.Id, row.Title, row.Content, row.Version);
-            }
-        }
-        var index = builder.Build();
+        var index = await IndexAsync(organization.Id, category, ids: null);
         return new CategorySnapshot
         {
             Category = category,
@@ -343,15 +333,7 @@ public sealed class KnowledgeRetriever : IDisposable
         CategoryIndex? delta = null;
         if (changed.Count > 0)
         {
-            var builder = new CategoryIndex.Builder();
-            await using (var db = await _dbFactory.CreateDbContextAsync())
-            {
-                await foreach (var row in Rows(db).ReadAsync(db, organization.Id, current.Category, changed))
-                {
-                    builder.Add(row.Id, row.Title, row.Content, row.Version);
-                }
-            }
-            delta = builder.Build();
+            delta = await IndexAsync(organization.Id, current.Category, changed);
             for (var i = 0; i < delta.Count; i++)
             {
                 fingerprint = fingerprint.Add(delta.Ids[i], delta.Versions[i]);
@@ -370,10 +352,31 @@ public sealed class KnowledgeRetriever : IDisposable
         };
     }
 
-    private async Task<KnowledgeStamps> ReadStampsAsync(int organizationId, KnowledgeCategory category)
+    private Task<KnowledgeStamps> ReadStampsAsync(int organizationId, KnowledgeCategory category) =>
+        ReadAsync((db, rows, ct) => rows.ReadStampsAsync(db, organizationId, category, ct), CancellationToken.None);
+
+    /// <summary>Reads documents of the category (all, or those of <paramref name="ids"/>) and indexes them.</summary>
+    private Task<CategoryIndex> IndexAsync(int organizationId, KnowledgeCategory category, IReadOnlyList<int>? ids) =>
+        ReadAsync(async (db, rows, ct) =>
+        {
+            var builder = new CategoryIndex.Builder();
+            await foreach (var row in rows.ReadAsync(db, organizationId, category, ids, ct))
+            {
+                builder.Add(row.Id, row.Title, row.Content, row.Version);
+            }
+            return builder.Build();
+        }, CancellationToken.None);
+
+    /// <summary>
+    /// Runs a read under the provider's execution strategy, so that SQL Server's transient failures are retried
+    /// as EF's own queries are (<c>EnableRetryOnFailure</c>); each attempt starts the read over.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(
+        Func<ContentWatchDbContext, KnowledgeRows, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
-        await using var db = await _dbFactory.CreateDbContextAsync();
-        return await Rows(db).ReadStampsAsync(db, organizationId, category);
+        await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = _rows ??= KnowledgeRows.For(db);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(ct => read(db, rows, ct), cancellationToken);
     }
 
     /// <summary>
@@ -388,14 +391,15 @@ public sealed class KnowledgeRetriever : IDisposable
             return [];
         }
         var ids = ranked.Select(r => r.DocumentId).ToArray();
-        var rows = new Dictionary<int, KnowledgeRow>(ids.Length);
-        await using (var db = await _dbFactory.CreateDbContextAsync(cancellationToken))
+        var rows = await ReadAsync(async (db, knowledgeRows, ct) =>
         {
-            await foreach (var row in Rows(db).ReadAsync(db, organizationId, category: null, ids, cancellationToken))
+            var byId = new Dictionary<int, KnowledgeRow>(ids.Length);
+            await foreach (var row in knowledgeRows.ReadAsync(db, organizationId, category: null, ids, ct))
             {
-                rows[row.Id] = row;
+                byId[row.Id] = row;
             }
-        }
+            return byId;
+        }, cancellationToken);
         var documents = new List<RetrievedDocument>(ranked.Count);
         foreach (var candidate in ranked)
         {
