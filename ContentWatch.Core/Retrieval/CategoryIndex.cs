@@ -4,27 +4,27 @@ using ContentWatch.Core.Domain;
 namespace ContentWatch.Core.Retrieval;
 
 /// <summary>
-/// An order-independent digest of a set of (document id, updated-at) pairs: equal digests mean, with
+/// An order-independent digest of a set of (document id, version) pairs: equal digests mean, with
 /// overwhelming probability, the same documents at the same versions. Pairs can be added and removed, so
 /// the digest of "base minus removed plus re-read" is computed without re-reading the base.
 /// </summary>
 internal readonly record struct KnowledgeFingerprint(int Count, ulong Sum, ulong Xor)
 {
-    public KnowledgeFingerprint Add(int id, long ticks)
+    public KnowledgeFingerprint Add(int id, long version)
     {
-        var (a, b) = Hash(id, ticks);
+        var (a, b) = Hash(id, version);
         return new(Count + 1, unchecked(Sum + a), Xor ^ b);
     }
 
-    public KnowledgeFingerprint Remove(int id, long ticks)
+    public KnowledgeFingerprint Remove(int id, long version)
     {
-        var (a, b) = Hash(id, ticks);
+        var (a, b) = Hash(id, version);
         return new(Count - 1, unchecked(Sum - a), Xor ^ b);
     }
 
-    private static (ulong, ulong) Hash(int id, long ticks)
+    private static (ulong, ulong) Hash(int id, long version)
     {
-        var a = Mix(Mix((ulong)(uint)id + 0x9E3779B97F4A7C15UL) ^ (ulong)ticks);
+        var a = Mix(Mix((ulong)(uint)id + 0x9E3779B97F4A7C15UL) ^ (ulong)version);
         return (a, Mix(a ^ 0xD6E8FEB86659FD93UL));
     }
 
@@ -45,10 +45,10 @@ internal readonly record struct KnowledgeFingerprint(int Count, ulong Sum, ulong
 /// <summary>One organization's documents of one category, indexed for ARCHITECTURE.md §4's score. Immutable.</summary>
 internal sealed class CategoryIndex
 {
-    private CategoryIndex(int[] ids, long[] ticks, TokenIndex titles, TokenIndex contents, KnowledgeFingerprint fingerprint)
+    private CategoryIndex(int[] ids, long[] versions, TokenIndex titles, TokenIndex contents, KnowledgeFingerprint fingerprint)
     {
         Ids = ids;
-        Ticks = ticks;
+        Versions = versions;
         Titles = titles;
         Contents = contents;
         Fingerprint = fingerprint;
@@ -57,8 +57,8 @@ internal sealed class CategoryIndex
     /// <summary>Document ids, ascending; document i of the token indexes is <c>Ids[i]</c>.</summary>
     public int[] Ids { get; }
 
-    /// <summary><c>UpdatedAt.Ticks</c> of each document as it was read.</summary>
-    public long[] Ticks { get; }
+    /// <summary>Each document's <see cref="KnowledgeRow.Version"/> as it was read.</summary>
+    public long[] Versions { get; }
 
     public TokenIndex Titles { get; }
     public TokenIndex Contents { get; }
@@ -66,7 +66,7 @@ internal sealed class CategoryIndex
     public int Count => Ids.Length;
 
     public long EstimatedBytes =>
-        (long)Ids.Length * sizeof(int) + (long)Ticks.Length * sizeof(long) + Titles.EstimatedBytes + Contents.EstimatedBytes;
+        (long)Ids.Length * sizeof(int) + (long)Versions.Length * sizeof(long) + Titles.EstimatedBytes + Contents.EstimatedBytes;
 
     /// <summary>
     /// Scores every document (without the base score) into <paramref name="scores"/>:
@@ -89,27 +89,27 @@ internal sealed class CategoryIndex
     internal sealed class Builder
     {
         private readonly List<int> _ids = [];
-        private readonly List<long> _ticks = [];
+        private readonly List<long> _versions = [];
         private readonly TokenIndex.Builder _titles = new();
         private readonly TokenIndex.Builder _contents = new();
         private KnowledgeFingerprint _fingerprint;
         private char[] _lower = new char[4096];
 
-        public void Add(int id, string title, string content, DateTime updatedAt)
+        public void Add(int id, string title, string content, long version)
         {
             if (_ids.Count > 0 && id <= _ids[^1])
             {
                 throw new InvalidOperationException("Documents must be added in ascending id order.");
             }
             _ids.Add(id);
-            _ticks.Add(updatedAt.Ticks);
-            _fingerprint = _fingerprint.Add(id, updatedAt.Ticks);
+            _versions.Add(version);
+            _fingerprint = _fingerprint.Add(id, version);
             _titles.Add(Lower(title));
             _contents.Add(Lower(content));
         }
 
         public CategoryIndex Build() =>
-            new([.. _ids], [.. _ticks], _titles.Build(), _contents.Build(), _fingerprint);
+            new([.. _ids], [.. _versions], _titles.Build(), _contents.Build(), _fingerprint);
 
         // The same invariant lower-casing as string.ToLowerInvariant (one char in, one char out), without a
         // new string per document.
@@ -160,7 +160,7 @@ internal sealed class CategorySnapshot
     public bool[]? Removed { get; init; }
     public CategoryIndex? Delta { get; init; }
 
-    /// <summary>Digest of exactly the (id, updated-at) pairs this snapshot holds.</summary>
+    /// <summary>Digest of exactly the (id, version) pairs this snapshot holds.</summary>
     public required KnowledgeFingerprint Fingerprint { get; init; }
 
     /// <summary>The organization's <c>Generation</c> when the base was read.</summary>
@@ -199,7 +199,7 @@ internal sealed class CategorySnapshot
             {
                 if (removed is null || !removed[i])
                 {
-                    best.Offer(new RankedCandidate(KnowledgeRetriever.BaseScore + scores[i], index.Ids[i], Category, index.Ticks[i]));
+                    best.Offer(new RankedCandidate(KnowledgeRetriever.BaseScore + scores[i], index.Ids[i], Category, index.Versions[i]));
                 }
             }
         }
@@ -212,7 +212,7 @@ internal sealed class CategorySnapshot
 }
 
 /// <summary>A ranked document before its text is read: its score and the version it was scored at.</summary>
-internal readonly record struct RankedCandidate(int Score, int DocumentId, KnowledgeCategory Category, long Ticks);
+internal readonly record struct RankedCandidate(int Score, int DocumentId, KnowledgeCategory Category, long Version);
 
 /// <summary>The best <c>top</c> candidates so far: score descending, then document id ascending.</summary>
 internal sealed class TopDocuments(int top)

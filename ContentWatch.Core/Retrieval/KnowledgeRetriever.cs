@@ -54,6 +54,7 @@ public sealed class KnowledgeRetriever : IDisposable
     private readonly KnowledgeChangeGate _gate;
     private readonly ConcurrentDictionary<int, OrganizationCache> _organizations = new();
     private long _retries;
+    private long _builds;
     private KnowledgeRows? _rows;
 
     public KnowledgeRetriever(IDbContextFactory<ContentWatchDbContext> dbFactory)
@@ -135,6 +136,9 @@ public sealed class KnowledgeRetriever : IDisposable
     /// </summary>
     internal long Retries => Interlocked.Read(ref _retries);
 
+    /// <summary>How many times a category was read and indexed in full.</summary>
+    internal long Builds => Interlocked.Read(ref _builds);
+
     public void Dispose() => _gate.Dispose();
 
     /// <summary>ARCHITECTURE.md §4's score of one document.</summary>
@@ -179,23 +183,39 @@ public sealed class KnowledgeRetriever : IDisposable
                 return state.Snapshot;
             }
 
-            Refresh refresh;
+            Task<SlotState> refreshing;
+            var startedBeforeThisCall = false;
             lock (slot.Gate)
             {
                 if (slot.Pending is { } pending && pending.Epoch >= epoch && pending.Generation >= generation && pending.Forced >= forced)
                 {
-                    refresh = pending;
+                    refreshing = pending.Task;
+                }
+                else if (slot.Pending is { } running)
+                {
+                    // It started before this call, so it may miss an edit this call must see. Starting another
+                    // alongside would duplicate its work (a whole rebuild, on a cold cache): wait for it, then
+                    // check from its result together with everyone else who waited.
+                    refreshing = running.Task;
+                    startedBeforeThisCall = true;
                 }
                 else
                 {
                     // The refresh's own epoch is observed before it reads anything, so it is current for this caller.
-                    refresh = new Refresh(_gate.Observe(), generation, forced);
+                    var refresh = new Refresh(_gate.Observe(), generation, forced);
                     // Off this lock and off the caller's token: joiners must not inherit the first caller's cancellation.
                     refresh.Task = Task.Run(() => RefreshAsync(organization, slot, refresh), CancellationToken.None);
                     slot.Pending = refresh;
+                    refreshing = refresh.Task;
                 }
             }
-            var refreshed = await refresh.Task.WaitAsync(cancellationToken);
+            if (startedBeforeThisCall)
+            {
+                // Its failure is not this caller's: the refresh this caller starts or joins next reports its own.
+                await refreshing.ContinueWith(static _ => { }, cancellationToken, TaskContinuationOptions.None, TaskScheduler.Default);
+                continue;
+            }
+            var refreshed = await refreshing.WaitAsync(cancellationToken);
             if (refreshed.IsCurrentFor(epoch, generation, forced))
             {
                 return refreshed.Snapshot;
@@ -243,23 +263,14 @@ public sealed class KnowledgeRetriever : IDisposable
         }
     }
 
-    private KnowledgeRows Rows(ContentWatchDbContext db) => _rows ??= KnowledgeRows.For(db);
-
     /// <summary>Reads the whole category and indexes it.</summary>
     private async Task<CategorySnapshot> BuildAsync(OrganizationCache organization, KnowledgeCategory category)
     {
         // Read before the rows: a later invalidation then makes this snapshot old, never the other way round.
+        Interlocked.Increment(ref _builds);
         var generation = organization.Generation;
         var forced = organization.ForcedSequence;
-        var builder = new CategoryIndex.Builder();
-        await using (var db = await _dbFactory.CreateDbContextAsync())
-        {
-            await foreach (var row in Rows(db).ReadAsync(db, organization.Id, category, ids: null, withText: true))
-            {
-                builder.Add(row.Id, row.Title, row.Content, row.UpdatedAt);
-            }
-        }
-        var index = builder.Build();
+        var index = await IndexAsync(organization.Id, category, ids: null);
         return new CategorySnapshot
         {
             Category = category,
@@ -275,7 +286,7 @@ public sealed class KnowledgeRetriever : IDisposable
     /// The snapshot's base minus what changed, plus the changed documents re-read; null when so much changed
     /// that a rebuild is cheaper.
     /// </summary>
-    private async Task<CategorySnapshot?> UpdateAsync(OrganizationCache organization, CategorySnapshot current, Stamps stamps, long forced)
+    private async Task<CategorySnapshot?> UpdateAsync(OrganizationCache organization, CategorySnapshot current, KnowledgeStamps stamps, long forced)
     {
         var baseIndex = current.Base;
         var forcedIds = organization.ForcedSince(current.BaseForcedSequence);
@@ -297,7 +308,7 @@ public sealed class KnowledgeRetriever : IDisposable
             }
             else
             {
-                if (baseIndex.Ticks[b] != stamps.Ticks[s] || forcedIds.Contains(stamps.Ids[s]))
+                if (baseIndex.Versions[b] != stamps.Versions[s] || forcedIds.Contains(stamps.Ids[s]))
                 {
                     removed[b] = true;
                     changed.Add(stamps.Ids[s]);
@@ -316,24 +327,16 @@ public sealed class KnowledgeRetriever : IDisposable
         {
             if (removed[i])
             {
-                fingerprint = fingerprint.Remove(baseIndex.Ids[i], baseIndex.Ticks[i]);
+                fingerprint = fingerprint.Remove(baseIndex.Ids[i], baseIndex.Versions[i]);
             }
         }
         CategoryIndex? delta = null;
         if (changed.Count > 0)
         {
-            var builder = new CategoryIndex.Builder();
-            await using (var db = await _dbFactory.CreateDbContextAsync())
-            {
-                await foreach (var row in Rows(db).ReadAsync(db, organization.Id, current.Category, changed, withText: true))
-                {
-                    builder.Add(row.Id, row.Title, row.Content, row.UpdatedAt);
-                }
-            }
-            delta = builder.Build();
+            delta = await IndexAsync(organization.Id, current.Category, changed);
             for (var i = 0; i < delta.Count; i++)
             {
-                fingerprint = fingerprint.Add(delta.Ids[i], delta.Ticks[i]);
+                fingerprint = fingerprint.Add(delta.Ids[i], delta.Versions[i]);
             }
         }
         return new CategorySnapshot
@@ -349,20 +352,31 @@ public sealed class KnowledgeRetriever : IDisposable
         };
     }
 
-    /// <summary>Every (id, UpdatedAt) of the category, ascending by id, and their digest.</summary>
-    private async Task<Stamps> ReadStampsAsync(int organizationId, KnowledgeCategory category)
-    {
-        var ids = new List<int>();
-        var ticks = new List<long>();
-        var fingerprint = default(KnowledgeFingerprint);
-        await using var db = await _dbFactory.CreateDbContextAsync();
-        await foreach (var row in Rows(db).ReadAsync(db, organizationId, category, ids: null, withText: false))
+    private Task<KnowledgeStamps> ReadStampsAsync(int organizationId, KnowledgeCategory category) =>
+        ReadAsync((db, rows, ct) => rows.ReadStampsAsync(db, organizationId, category, ct), CancellationToken.None);
+
+    /// <summary>Reads documents of the category (all, or those of <paramref name="ids"/>) and indexes them.</summary>
+    private Task<CategoryIndex> IndexAsync(int organizationId, KnowledgeCategory category, IReadOnlyList<int>? ids) =>
+        ReadAsync(async (db, rows, ct) =>
         {
-            ids.Add(row.Id);
-            ticks.Add(row.UpdatedAt.Ticks);
-            fingerprint = fingerprint.Add(row.Id, row.UpdatedAt.Ticks);
-        }
-        return new Stamps([.. ids], [.. ticks], fingerprint);
+            var builder = new CategoryIndex.Builder();
+            await foreach (var row in rows.ReadAsync(db, organizationId, category, ids, ct))
+            {
+                builder.Add(row.Id, row.Title, row.Content, row.Version);
+            }
+            return builder.Build();
+        }, CancellationToken.None);
+
+    /// <summary>
+    /// Runs a read under the provider's execution strategy, so that SQL Server's transient failures are retried
+    /// as EF's own queries are (<c>EnableRetryOnFailure</c>); each attempt starts the read over.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(
+        Func<ContentWatchDbContext, KnowledgeRows, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = _rows ??= KnowledgeRows.For(db);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(ct => read(db, rows, ct), cancellationToken);
     }
 
     /// <summary>
@@ -377,19 +391,20 @@ public sealed class KnowledgeRetriever : IDisposable
             return [];
         }
         var ids = ranked.Select(r => r.DocumentId).ToArray();
-        var rows = new Dictionary<int, KnowledgeRow>(ids.Length);
-        await using (var db = await _dbFactory.CreateDbContextAsync(cancellationToken))
+        var rows = await ReadAsync(async (db, knowledgeRows, ct) =>
         {
-            await foreach (var row in Rows(db).ReadAsync(db, organizationId, category: null, ids, withText: true, cancellationToken))
+            var byId = new Dictionary<int, KnowledgeRow>(ids.Length);
+            await foreach (var row in knowledgeRows.ReadAsync(db, organizationId, category: null, ids, ct))
             {
-                rows[row.Id] = row;
+                byId[row.Id] = row;
             }
-        }
+            return byId;
+        }, cancellationToken);
         var documents = new List<RetrievedDocument>(ranked.Count);
         foreach (var candidate in ranked)
         {
             if (!rows.TryGetValue(candidate.DocumentId, out var row)
-                || row.Category != candidate.Category || row.UpdatedAt.Ticks != candidate.Ticks)
+                || row.Category != candidate.Category || row.Version != candidate.Version)
             {
                 return null;
             }
@@ -412,8 +427,6 @@ public sealed class KnowledgeRetriever : IDisposable
             .OrderByDescending(d => d.Score).ThenBy(d => d.DocumentId)
             .Take(top)];
     }
-
-    private sealed record Stamps(int[] Ids, long[] Ticks, KnowledgeFingerprint Fingerprint);
 
     /// <summary>A snapshot and the epoch at which it was last confirmed against the database.</summary>
     private sealed record SlotState(CategorySnapshot Snapshot, long ConfirmedEpoch)

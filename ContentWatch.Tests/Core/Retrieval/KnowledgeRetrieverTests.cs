@@ -381,6 +381,21 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     }
 
     [Fact]
+    public async Task Retrieve_ManyAtOnceOnAColdCache_BuildsEachCategoryOnce()
+    {
+        var org = await database.CreateOrganizationAsync();
+        await AddAsync(org, "Voice", "voice", KnowledgeCategory.BrandVoice);
+        await AddAsync(org, "Sources", "voice sources", KnowledgeCategory.Reference);
+        using var cold = new KnowledgeRetriever(database);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
+            Task.Run(() => cold.RetrieveAsync(org, StepType.ScriptGeneration, "voice", 2, Ct), Ct)));
+
+        Assert.Equal(2, cold.Builds);
+        Assert.All(results, r => Assert.Equal(["Voice", "Sources"], r.Select(d => d.Title)));
+    }
+
+    [Fact]
     public async Task ChangeGate_OnASqliteFile_MovesOnlyWhenSomeoneCommits()
     {
         using var gate = new KnowledgeChangeGate(database);
