@@ -13,6 +13,8 @@ public static class SafeMarkdown
         .UsePipeTables()
         .UseEmphasisExtras()
         .UseAutoLinks()
+        // Model output puts one cue per line; a single line break is meant as a break, not a space.
+        .UseSoftlineBreakAsHardlineBreak()
         .DisableHtml()
         .Build();
 

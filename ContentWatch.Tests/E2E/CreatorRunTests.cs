@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Persistence.Seeding;
+using Microsoft.Playwright;
+
+namespace ContentWatch.Tests.E2E;
+
+/// <summary>A creator in a real browser: log in, launch the Standard Video Workflow, watch it, download it.</summary>
+public sealed partial class CreatorRunTests(BrowserHost host) : IClassFixture<BrowserHost>
+{
+    [Fact]
+    public async Task Creator_LaunchesARun_WatchesFourStepsStream_AndDownloadsTheMarkdown()
+    {
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaCreatorEmail);
+
+        await page.GotoAsync("/runs/new");
+        var launch = page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" });
+        await Assertions.Expect(launch).ToBeEnabledAsync();
+        await page.GetByLabel("Topic").FillAsync("Home espresso for beginners");
+        await page.GetByLabel("Audience").FillAsync("students on a budget");
+        await launch.ClickAsync();
+
+        await page.WaitForURLAsync(RunUrl());
+        var runId = int.Parse(RunUrl().Match(page.Url).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        await Assertions.Expect(page.Locator(".cw-markdown").First).ToContainTextAsync("Home espresso", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("[data-status=completed]")).ToHaveCountAsync(4, new() { Timeout = 60_000 });
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByText("Download .md").ClickAsync());
+        var path = await download.PathAsync();
+        var markdown = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+        var run = await host.Factory.WaitForRunToEndAsync(runId);
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.All(run.StepRuns, s => Assert.Contains(s.OutputContent.Trim(), markdown, StringComparison.Ordinal));
+        Assert.Equal($"run-{runId}.md", download.SuggestedFilename);
+    }
+
+    [Fact]
+    public async Task Creator_OnAnAdminPage_IsToldItIsNotAuthorized()
+    {
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaCreatorEmail);
+
+        await page.GotoAsync("/admin/knowledge");
+
+        await Assertions.Expect(page.GetByText("Not authorized")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Knowledge" })).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task HostileTopic_RendersInert_InTheLiveView()
+    {
+        const string Hostile = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\"> [click me](javascript:window.__xss=3) espresso";
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaCreatorEmail);
+        await page.GotoAsync("/runs/new");
+        var launch = page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" });
+        await Assertions.Expect(launch).ToBeEnabledAsync();
+        await page.GetByLabel("Topic").FillAsync(Hostile);
+        await launch.ClickAsync();
+        await page.WaitForURLAsync(RunUrl());
+        await Assertions.Expect(page.Locator("[data-status=completed]")).ToHaveCountAsync(4, new() { Timeout = 60_000 });
+
+        Assert.Contains("click me", await page.Locator(".cw-markdown").First.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
+        Assert.Equal(0, await page.Locator(".cw-markdown script").CountAsync());
+        Assert.Equal(0, await page.Locator(".cw-markdown [onerror]").CountAsync());
+        Assert.Equal(0, await page.Locator(".cw-markdown a[href^='javascript']").CountAsync());
+    }
+
+    [GeneratedRegex(@"/runs/(\d+)$")]
+    private static partial Regex RunUrl();
+}
