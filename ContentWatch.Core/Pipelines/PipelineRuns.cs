@@ -7,8 +7,20 @@ namespace ContentWatch.Core.Pipelines;
 /// <summary>What a creator sends to create a run: a template and its inputs (topic, audience, format, …).</summary>
 public sealed record RunInput(int? TemplateId, IReadOnlyDictionary<string, string>? Inputs);
 
-/// <summary>A page of runs, newest first.</summary>
+/// <summary>A page of runs.</summary>
 public sealed record RunPage(IReadOnlyList<PipelineRun> Items, int Page, int PageSize, int TotalCount);
+
+public enum RunSort { Created, Status, Template, Creator }
+
+/// <summary>Which runs a history page shows: filters, order and page.</summary>
+public sealed record RunQuery(
+    RunStatus? Status = null, int? TemplateId = null, string? TriggeredById = null,
+    RunSort SortBy = RunSort.Created, bool Descending = true, int Page = 1, int PageSize = 20);
+
+/// <summary>What the dashboard shows about an organization's runs.</summary>
+public sealed record RunDashboard(
+    IReadOnlyDictionary<RunStatus, int> CountsByStatus, double? SuccessRate, TimeSpan? AverageDuration,
+    IReadOnlyList<(DateOnly Day, int Runs)> RunsPerDay);
 
 /// <summary>Pipeline runs: create, list, read, delete. Triggering and execution live beside this, in the engine.</summary>
 public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock)
@@ -86,25 +98,74 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
         {
             return errors.ToResult<RunPage>();
         }
+        return Result<RunPage>.Ok(await QueryAsync(organizationId, new RunQuery(statusFilter, Page: page, PageSize: pageSize), cancellationToken));
+    }
 
+    /// <summary>A page of the organization's runs, filtered and ordered (the UI's history).</summary>
+    public async Task<RunPage> QueryAsync(int organizationId, RunQuery request, CancellationToken cancellationToken = default)
+    {
+        var page = Math.Max(1, request.Page);
+        var pageSize = Math.Clamp(request.PageSize, 1, MaxPageSize);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var query = db.Runs.AsNoTracking().Where(r => r.OrganizationId == organizationId);
-        if (statusFilter is { } s)
+        if (request.Status is { } s)
         {
             query = query.Where(r => r.Status == s);
+        }
+        if (request.TemplateId is { } templateId)
+        {
+            query = query.Where(r => r.TemplateId == templateId);
+        }
+        if (!string.IsNullOrEmpty(request.TriggeredById))
+        {
+            query = query.Where(r => r.TriggeredById == request.TriggeredById);
         }
         var total = await query.CountAsync(cancellationToken);
         // (page - 1) × pageSize overflows an int for absurd pages; such a page is simply past the end.
         var offset = (long)(page - 1) * pageSize;
         if (offset >= total)
         {
-            return Result<RunPage>.Ok(new RunPage([], page, pageSize, total));
+            return new RunPage([], page, pageSize, total);
         }
-        var items = await query.Include(r => r.Template).Include(r => r.TriggeredBy)
-            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
+        IOrderedQueryable<PipelineRun> ordered = (request.SortBy, request.Descending) switch
+        {
+            (RunSort.Status, false) => query.OrderBy(r => r.Status),
+            (RunSort.Status, true) => query.OrderByDescending(r => r.Status),
+            (RunSort.Template, false) => query.OrderBy(r => r.Template.Name),
+            (RunSort.Template, true) => query.OrderByDescending(r => r.Template.Name),
+            (RunSort.Creator, false) => query.OrderBy(r => r.TriggeredBy.Email),
+            (RunSort.Creator, true) => query.OrderByDescending(r => r.TriggeredBy.Email),
+            (_, false) => query.OrderBy(r => r.CreatedAt),
+            _ => query.OrderByDescending(r => r.CreatedAt),
+        };
+        var items = await ordered.ThenByDescending(r => r.Id)
+            .Include(r => r.Template).Include(r => r.TriggeredBy)
             .Skip((int)offset).Take(pageSize)
             .ToListAsync(cancellationToken);
-        return Result<RunPage>.Ok(new RunPage(items, page, pageSize, total));
+        return new RunPage(items, page, pageSize, total);
+    }
+
+    /// <summary>Counts by status, success rate and average duration of finished runs, runs per day over <paramref name="days"/> days.</summary>
+    public async Task<RunDashboard> DashboardAsync(int organizationId, int days = 30, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var runs = db.Runs.AsNoTracking().Where(r => r.OrganizationId == organizationId);
+        var counts = await runs.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        var byStatus = Enum.GetValues<RunStatus>().ToDictionary(s => s, s => counts.FirstOrDefault(c => c.Key == s)?.Count ?? 0);
+        var finished = byStatus[RunStatus.Completed] + byStatus[RunStatus.Failed] + byStatus[RunStatus.Cancelled];
+
+        var since = clock.GetUtcNow().UtcDateTime.Date.AddDays(1 - days);
+        var recent = await runs.Where(r => r.CreatedAt >= since)
+            .Select(r => new { r.CreatedAt, r.Status, r.StartedAt, r.CompletedAt }).ToListAsync(cancellationToken);
+        var durations = recent.Where(r => r.Status == RunStatus.Completed && r.StartedAt != null && r.CompletedAt != null)
+            .Select(r => (r.CompletedAt!.Value - r.StartedAt!.Value).TotalSeconds).ToList();
+        var perDay = Enumerable.Range(0, days).Select(i => DateOnly.FromDateTime(since.AddDays(i)))
+            .Select(day => (day, recent.Count(r => DateOnly.FromDateTime(r.CreatedAt) == day))).ToList();
+        return new RunDashboard(
+            byStatus,
+            finished == 0 ? null : (double)byStatus[RunStatus.Completed] / finished,
+            durations.Count == 0 ? null : TimeSpan.FromSeconds(durations.Average()),
+            perDay);
     }
 
     /// <summary>The run with its template, its creator and the step runs of every attempt.</summary>
