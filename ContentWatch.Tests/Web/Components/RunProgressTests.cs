@@ -1,0 +1,106 @@
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Events;
+using ContentWatch.Core.Pipelines;
+using ContentWatch.Tests.Infrastructure;
+using ContentWatch.Web.Components.Pages.Runs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ContentWatch.Tests.Web.Components;
+
+/// <summary>The live panel's state: scripted run events applied in order, and a gap in the numbering reloading from the database.</summary>
+public sealed class RunProgressTests(ContentWatchFactory factory) : IClassFixture<ContentWatchFactory>
+{
+    [Fact]
+    public async Task ScriptedEvents_BuildTheStepsThoughtsOutputAndStatus_InOrder()
+    {
+        var (progress, runId) = await StartAsync();
+
+        Apply(progress, runId, 1, RunEventTypes.RunStarted);
+        Apply(progress, runId, 2, RunEventTypes.StepStarted, step: 1, text: "Script Writer");
+        Apply(progress, runId, 3, RunEventTypes.StepThoughts, step: 1, text: "Retrieved guidelines: Brand Voice (score 12).");
+        Apply(progress, runId, 4, RunEventTypes.ChunkReceived, step: 1, text: "# Video ");
+        Apply(progress, runId, 5, RunEventTypes.ChunkReceived, step: 1, text: "script\n");
+        Apply(progress, runId, 6, RunEventTypes.GuidanceReceived, text: "Shorter, please.");
+        Apply(progress, runId, 7, RunEventTypes.StepCompleted, step: 1);
+        Apply(progress, runId, 8, RunEventTypes.StepStarted, step: 2, text: "Brand Voice Reviewer");
+
+        Assert.Equal(RunStatus.InProgress, progress.Status);
+        var first = progress.Steps.Single(s => s.Order == 1);
+        Assert.Equal((StepStatus.Completed, "# Video script\n", "Script Writer"), (first.Status!.Value, first.Output, first.AgentName!));
+        Assert.Equal(["Retrieved guidelines: Brand Voice (score 12)."], first.Thoughts);
+        Assert.Equal(StepStatus.InProgress, progress.Steps.Single(s => s.Order == 2).Status);
+        Assert.Equal(["Shorter, please."], progress.Guidance.Select(g => g.Text));
+
+        Apply(progress, runId, 9, RunEventTypes.RunCancelled);
+        Assert.Equal(RunStatus.Cancelled, progress.Status);
+        Assert.Equal(StepStatus.Cancelled, progress.Steps.Single(s => s.Order == 2).Status);
+        await progress.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AGapInTheNumbering_ReloadsTheRunFromTheDatabase_ThenAppliesTheEvent()
+    {
+        var (progress, runId) = await StartAsync();
+        var bus = factory.Services.GetRequiredService<RunEventBus>();
+        await using (var db = factory.CreateDbContext())
+        {
+            // What another node wrote while this circuit missed its events.
+            var run = await db.Runs.Include(r => r.Template).ThenInclude(t => t.Steps).SingleAsync(r => r.Id == runId, TestContext.Current.CancellationToken);
+            var step = run.Template.Steps.OrderBy(s => s.Order).First();
+            run.Status = RunStatus.InProgress;
+            run.Attempt = run.BaseAttempt = 1;
+            run.StepRuns.Add(new StepRun
+            {
+                StepId = step.Id, StepName = step.Name, StepType = step.StepType, StepOrder = 1, Attempt = 1,
+                Status = StepStatus.InProgress, OutputContent = "Written on another node. ",
+            });
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+        var changed = new TaskCompletionSource();
+        progress.Changed += () => changed.TrySetResult();
+
+        await bus.PublishAsync(new RunEvent { RunId = runId, Sequence = 0, Type = RunEventTypes.RunStarted });
+        bus.EnsureSequenceAtLeast(runId, 10); // events 2..10 went to another node
+        await bus.PublishAsync(new RunEvent { RunId = runId, Type = RunEventTypes.ChunkReceived, StepOrder = 1, Text = "And this arrived live." });
+        await WaitUntilAsync(() => progress.Steps[0].Output.EndsWith("live.", StringComparison.Ordinal));
+
+        Assert.Equal("Written on another node. And this arrived live.", progress.Steps[0].Output);
+        await progress.DisposeAsync();
+    }
+
+    private async Task<(RunProgress Progress, int RunId)> StartAsync()
+    {
+        var orgId = await factory.AlphaIdAsync();
+        var runs = factory.Services.GetRequiredService<PipelineRuns>();
+        await using var db = factory.CreateDbContext();
+        var templateId = await db.Templates.Where(t => t.OrganizationId == orgId && t.Name == "Standard Video Workflow").Select(t => t.Id).SingleAsync(TestContext.Current.CancellationToken);
+        var userId = await db.Users.Select(u => u.Id).FirstAsync(TestContext.Current.CancellationToken);
+        var run = (await runs.CreateAsync(orgId, userId, new RunInput(templateId, new Dictionary<string, string> { ["topic"] = "espresso" }), TestContext.Current.CancellationToken)).Value!;
+        var progress = new RunProgress(runs, factory.Services.GetRequiredService<RunWatcher>(), NullLogger<RunProgress>.Instance);
+        await progress.StartAsync(orgId, run.Id, action =>
+        {
+            lock (progress)
+            {
+                action();
+            }
+            return Task.CompletedTask;
+        });
+        Assert.Equal(4, progress.Steps.Count);
+        return (progress, run.Id);
+    }
+
+    private static void Apply(RunProgress progress, int runId, long sequence, string type, int? step = null, string? text = null) =>
+        progress.Apply(new RunEvent { RunId = runId, Sequence = sequence, Type = type, StepOrder = step, Text = text, At = DateTime.UtcNow.AddSeconds(sequence) });
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The live state did not catch up.");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+}
