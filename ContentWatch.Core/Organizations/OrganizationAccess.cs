@@ -67,4 +67,66 @@ public sealed class OrganizationAccess(IDbContextFactory<ContentWatchDbContext> 
             .Select(m => new OrganizationMember(m.UserId, m.User.Email ?? "", m.User.DisplayName, m.Role))
             .ToListAsync(cancellationToken);
     }
+
+    /// <summary>Adds an existing account to the organization by email.</summary>
+    public async Task<Result<OrganizationMember>> AddMemberAsync(int organizationId, string? email, OrganizationRole role, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            return Result<OrganizationMember>.Invalid("email", "Enter the email address of an existing account.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var normalized = email.Trim().ToUpperInvariant();
+        var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
+        if (user is null)
+        {
+            return Result<OrganizationMember>.Invalid("email", $"No account uses {email.Trim()}; the person must have an account first.");
+        }
+        if (await db.Memberships.AnyAsync(m => m.OrganizationId == organizationId && m.UserId == user.Id, cancellationToken))
+        {
+            return Result<OrganizationMember>.Invalid("email", $"{user.Email} is already a member.");
+        }
+        db.Memberships.Add(new Membership { OrganizationId = organizationId, UserId = user.Id, Role = role, CreatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync(cancellationToken);
+        return Result<OrganizationMember>.Ok(new OrganizationMember(user.Id, user.Email ?? "", user.DisplayName, role));
+    }
+
+    /// <summary>Changes a member's role; the last admin cannot stop being one.</summary>
+    public async Task<Result<bool>> ChangeRoleAsync(int organizationId, string userId, OrganizationRole role, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var membership = await db.Memberships.SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.UserId == userId, cancellationToken);
+        if (membership is null)
+        {
+            return Result<bool>.NotFound("No such member.");
+        }
+        if (membership.Role == OrganizationRole.Admin && role != OrganizationRole.Admin && await IsLastAdminAsync(db, organizationId, cancellationToken))
+        {
+            return Result<bool>.Conflict("An organization keeps at least one admin; make someone else admin first.");
+        }
+        membership.Role = role;
+        await db.SaveChangesAsync(cancellationToken);
+        return Result<bool>.Ok(true);
+    }
+
+    /// <summary>Removes a member; the last admin cannot be removed.</summary>
+    public async Task<Result<bool>> RemoveMemberAsync(int organizationId, string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var membership = await db.Memberships.SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.UserId == userId, cancellationToken);
+        if (membership is null)
+        {
+            return Result<bool>.NotFound("No such member.");
+        }
+        if (membership.Role == OrganizationRole.Admin && await IsLastAdminAsync(db, organizationId, cancellationToken))
+        {
+            return Result<bool>.Conflict("An organization keeps at least one admin; make someone else admin first.");
+        }
+        db.Memberships.Remove(membership);
+        await db.SaveChangesAsync(cancellationToken);
+        return Result<bool>.Ok(true);
+    }
+
+    private static async Task<bool> IsLastAdminAsync(ContentWatchDbContext db, int organizationId, CancellationToken cancellationToken) =>
+        await db.Memberships.CountAsync(m => m.OrganizationId == organizationId && m.Role == OrganizationRole.Admin, cancellationToken) <= 1;
 }

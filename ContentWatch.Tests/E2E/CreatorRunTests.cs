@@ -71,3 +71,30 @@ public sealed partial class CreatorRunTests(BrowserHost host) : IClassFixture<Br
     [GeneratedRegex(@"/runs/(\d+)$")]
     private static partial Regex RunUrl();
 }
+
+/// <summary>An admin in a real browser.</summary>
+public sealed class AdminScreensTests(BrowserHost host) : IClassFixture<BrowserHost>
+{
+    [Fact]
+    public async Task Admin_EditsAKnowledgeDocument_AndTheRetrievalPreviewChanges()
+    {
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaAdminEmail);
+        await page.GotoAsync("/admin/knowledge");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "New document" })).ToBeEnabledAsync();
+        await page.GetByLabel("Topic and inputs").FillAsync("zeppelin");
+        await Assertions.Expect(page.Locator("[data-preview-title]").First).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator("[data-preview-title='Zeppelin voice notes']").CountAsync());
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "New document" }).ClickAsync();
+        await page.GetByLabel("Title").FillAsync("Zeppelin voice notes");
+        await page.GetByLabel("Content (markdown)").FillAsync("How we talk about a zeppelin: calmly, zeppelin by zeppelin.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+
+        var row = page.Locator("[data-preview-title='Zeppelin voice notes']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        // 2 + 10 for the title + 3 occurrences in the content.
+        await Assertions.Expect(row.Locator("[data-preview-score]")).ToHaveTextAsync("15");
+        await Assertions.Expect(page.Locator("[data-preview-title]").First).ToHaveAttributeAsync("data-preview-title", "Zeppelin voice notes");
+    }
+}

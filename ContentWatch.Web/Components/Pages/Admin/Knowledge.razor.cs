@@ -1,0 +1,110 @@
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Organizations;
+using ContentWatch.Core.Retrieval;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace ContentWatch.Web.Components.Pages.Admin;
+
+public sealed partial class Knowledge
+{
+    private IReadOnlyList<KnowledgeDocument>? _documents;
+    private KnowledgeCategory? _category;
+    private string? _search;
+    private Draft? _editing;
+    private int? _editingId;
+    private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+    private bool _saving;
+    private RetrievalPreview? _preview;
+
+    [CascadingParameter]
+    public OrganizationMembership Organization { get; set; } = default!;
+
+    [Inject] private KnowledgeBase KnowledgeBase { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+
+    private IEnumerable<KnowledgeDocument> Visible => (_documents ?? [])
+        .Where(d => _category is null || d.Category == _category)
+        .Where(d => string.IsNullOrWhiteSpace(_search)
+            || d.Title.Contains(_search, StringComparison.OrdinalIgnoreCase)
+            || d.Content.Contains(_search, StringComparison.OrdinalIgnoreCase));
+
+    protected override async Task OnParametersSetAsync() => await LoadAsync();
+
+    private async Task LoadAsync() => _documents = await KnowledgeBase.ListAsync(Organization.Id);
+
+    private void New()
+    {
+        _editingId = null;
+        _editing = new Draft { Category = EnumNames<KnowledgeCategory>.Name(KnowledgeCategory.BrandVoice) };
+        _errors = new Dictionary<string, string[]>();
+    }
+
+    private void Edit(KnowledgeDocument document)
+    {
+        _editingId = document.Id;
+        _editing = new Draft { Title = document.Title, Content = document.Content, Category = EnumNames<KnowledgeCategory>.Name(document.Category) };
+        _errors = new Dictionary<string, string[]>();
+    }
+
+    private async Task SaveAsync()
+    {
+        _saving = true;
+        try
+        {
+            var input = new KnowledgeInput(_editing!.Title, _editing.Content, _editing.Category);
+            var result = _editingId is { } id
+                ? await KnowledgeBase.UpdateAsync(Organization.Id, id, input)
+                : await KnowledgeBase.CreateAsync(Organization.Id, input);
+            if (!result.Succeeded)
+            {
+                _errors = result.Errors;
+                Snackbar.Add(result.Detail ?? "Not saved.", Severity.Warning);
+                return;
+            }
+            _editingId = result.Value!.Id;
+            _errors = new Dictionary<string, string[]>();
+            Snackbar.Add($"Saved “{result.Value.Title}”.", Severity.Success);
+            await LoadAsync();
+            if (_preview is not null)
+            {
+                await _preview.RefreshAsync();
+            }
+        }
+        finally
+        {
+            _saving = false;
+        }
+    }
+
+    private async Task DeleteAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete document?",
+            $"“{_editing!.Title}” will no longer guide the agents. This cannot be undone.", yesText: "Delete", cancelText: "Keep it");
+        if (confirmed != true)
+        {
+            return;
+        }
+        var result = await KnowledgeBase.DeleteAsync(Organization.Id, _editingId!.Value);
+        Snackbar.Add(result.Succeeded ? "Deleted." : result.Detail ?? "Not deleted.", result.Succeeded ? Severity.Success : Severity.Warning);
+        _editing = null;
+        _editingId = null;
+        await LoadAsync();
+        if (_preview is not null)
+        {
+            await _preview.RefreshAsync();
+        }
+    }
+
+    private bool HasError(string field) => _errors.ContainsKey(field);
+
+    private string? ErrorOf(string field) => _errors.TryGetValue(field, out var messages) ? messages[0] : null;
+
+    private sealed class Draft
+    {
+        public string Title { get; set; } = "";
+        public string Content { get; set; } = "";
+        public string Category { get; set; } = "";
+    }
+}
