@@ -26,7 +26,7 @@ public sealed class BrowserHost : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await _factory.InitializeAsync();
-        _app = _factory.WithWebHostBuilder(b => b.UseSetting("AI:Simulated:ChunkDelayMs", "5"));
+        _app = _factory.WithWebHostBuilder(b => b.UseSetting("AI:Simulated:ChunkDelayMs", "20"));
         _app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _app.StartServer();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -98,3 +98,36 @@ public sealed class AdminScreensTests(BrowserHost host) : IClassFixture<BrowserH
         await Assertions.Expect(page.Locator("[data-preview-title]").First).ToHaveAttributeAsync("data-preview-title", "Zeppelin voice notes");
     }
 }
+
+/// <summary>Several people watching one run.</summary>
+public sealed class SharedRunTests(BrowserHost host) : IClassFixture<BrowserHost>
+{
+    [Fact]
+    public async Task TwoBrowsersOnOneRun_BothSeeGuidanceSentFromOne_AndEndWithTheStoredText()
+    {
+        var creator = await host.NewPageAsync();
+        var admin = await host.NewPageAsync();
+        await host.LogInAsync(creator, DemoDataSeeder.AlphaCreatorEmail);
+        await host.LogInAsync(admin, DemoDataSeeder.AlphaAdminEmail);
+        await creator.GotoAsync("/runs/new");
+        var launch = creator.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" });
+        await Assertions.Expect(launch).ToBeEnabledAsync();
+        await creator.GetByLabel("Topic").FillAsync("Electric bikes for commuters");
+        await launch.ClickAsync();
+        await creator.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/runs/\d+$"));
+        await admin.GotoAsync(creator.Url);
+
+        var send = creator.GetByRole(AriaRole.Button, new() { Name = "Send guidance" });
+        await creator.GetByLabel("Your guidance").FillAsync("Mention the 30-day return policy.");
+        await Assertions.Expect(send).ToBeEnabledAsync();
+        await send.ClickAsync();
+
+        await Assertions.Expect(creator.Locator(".cw-guidance")).ToContainTextAsync("30-day return policy");
+        await Assertions.Expect(admin.Locator(".cw-guidance")).ToContainTextAsync("30-day return policy");
+        await Assertions.Expect(creator.Locator("[data-status=completed]")).ToHaveCountAsync(4, new() { Timeout = 90_000 });
+        await Assertions.Expect(admin.Locator("[data-status=completed]")).ToHaveCountAsync(4, new() { Timeout = 30_000 });
+        var creatorText = await creator.Locator("[data-step]").AllInnerTextsAsync();
+        var adminText = await admin.Locator("[data-step]").AllInnerTextsAsync();
+        Assert.Equal(creatorText, adminText);
+    }
+}

@@ -1,0 +1,122 @@
+using ContentWatch.Core.Agents;
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Organizations;
+using ContentWatch.Core.Pipelines;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace ContentWatch.Web.Components.Pages.Admin;
+
+public sealed partial class Templates
+{
+    private IReadOnlyList<PipelineTemplate>? _templates;
+    private IReadOnlyList<AgentProfile> _agents = [];
+    private Draft? _editing;
+    private int? _editingId;
+    private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+    private bool _saving;
+
+    [CascadingParameter] public OrganizationMembership Organization { get; set; } = default!;
+    [Inject] private PipelineTemplates PipelineTemplates { get; set; } = default!;
+    [Inject] private AgentProfiles AgentProfiles { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _templates = await PipelineTemplates.ListAsync(Organization.Id);
+        _agents = await AgentProfiles.ListAsync(Organization.Id);
+    }
+
+    private void New()
+    {
+        (_editingId, _errors) = (null, new Dictionary<string, string[]>());
+        _editing = new Draft();
+        AddStep();
+    }
+
+    private void Edit(PipelineTemplate template)
+    {
+        (_editingId, _errors) = (template.Id, new Dictionary<string, string[]>());
+        _editing = new Draft { Name = template.Name, Description = template.Description, IsActive = template.IsActive };
+        _editing.Steps.AddRange(template.Steps.OrderBy(s => s.Order).Select(s => new StepDraft
+        {
+            Name = s.Name, StepType = EnumNames<StepType>.Name(s.StepType), AgentId = s.AgentId, PromptTemplate = s.PromptTemplate,
+        }));
+    }
+
+    private void AddStep() => _editing!.Steps.Add(new StepDraft
+    {
+        Name = $"Step {_editing.Steps.Count + 1}",
+        AgentId = _agents.FirstOrDefault(a => a.IsDefault)?.Id ?? (_agents.Count > 0 ? _agents[0].Id : null),
+        PromptTemplate = "Write about {topic} for {audience} as a {format}.",
+    });
+
+    private void Move(int index, int by)
+    {
+        var steps = _editing!.Steps;
+        (steps[index], steps[index + by]) = (steps[index + by], steps[index]);
+    }
+
+    private async Task SaveAsync()
+    {
+        _saving = true;
+        try
+        {
+            // The order is the position in the editor: reordering is moving, not renumbering.
+            var input = new TemplateInput(_editing!.Name, _editing.Description, _editing.IsActive,
+                [.. _editing.Steps.Select((s, i) => new StepInput(s.Name, s.StepType, i + 1, s.AgentId, s.PromptTemplate))]);
+            var result = _editingId is { } id
+                ? await PipelineTemplates.UpdateAsync(Organization.Id, id, input)
+                : await PipelineTemplates.CreateAsync(Organization.Id, input);
+            if (!result.Succeeded)
+            {
+                _errors = result.Errors;
+                Snackbar.Add(result.Detail ?? "Not saved.", Severity.Warning);
+                return;
+            }
+            (_editingId, _errors) = (result.Value!.Id, new Dictionary<string, string[]>());
+            Snackbar.Add($"Saved {result.Value.Name}.", Severity.Success);
+            _templates = await PipelineTemplates.ListAsync(Organization.Id);
+        }
+        finally
+        {
+            _saving = false;
+        }
+    }
+
+    private async Task DeleteAsync()
+    {
+        if (await Dialogs.ShowMessageBoxAsync("Delete template?", $"{_editing!.Name} will be deleted.", yesText: "Delete", cancelText: "Keep") != true)
+        {
+            return;
+        }
+        var result = await PipelineTemplates.DeleteAsync(Organization.Id, _editingId!.Value);
+        Snackbar.Add(result.Succeeded ? "Deleted." : result.Detail ?? "Not deleted.", result.Succeeded ? Severity.Success : Severity.Warning);
+        if (result.Succeeded)
+        {
+            (_editing, _editingId) = (null, null);
+            _templates = await PipelineTemplates.ListAsync(Organization.Id);
+        }
+    }
+
+    private bool HasError(string field) => _errors.ContainsKey(field);
+
+    private string? ErrorOf(string field) => _errors.TryGetValue(field, out var messages) ? messages[0] : null;
+
+    private sealed class Draft
+    {
+        public string Name { get; set; } = "";
+        public string Description { get; set; } = "";
+        public bool IsActive { get; set; } = true;
+        public List<StepDraft> Steps { get; } = [];
+    }
+
+    private sealed class StepDraft
+    {
+        public string Name { get; set; } = "";
+        public string StepType { get; set; } = "script_generation";
+        public int? AgentId { get; set; }
+        public string PromptTemplate { get; set; } = "";
+    }
+}
