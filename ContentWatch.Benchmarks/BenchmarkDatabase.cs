@@ -70,18 +70,28 @@ internal sealed class BenchmarkDatabase : IDbContextFactory<ContentWatchDbContex
         return ids;
     }
 
-    /// <summary>Another node rewrites one document (own connection, new UpdatedAt).</summary>
+    /// <summary>
+    /// Another node rewrites one document (own connection, new UpdatedAt) and, as its KnowledgeBase does, bumps
+    /// the organization's knowledge version in the same transaction.
+    /// </summary>
     public async Task UpdateAsync(int id, (string Title, string Content) document)
     {
         await using var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync();
+        await using var transaction = connection.BeginTransaction();
         await using var update = connection.CreateCommand();
-        update.CommandText = """UPDATE "KnowledgeDocuments" SET "Title" = $title, "Content" = $content, "UpdatedAt" = $now WHERE "Id" = $id""";
+        update.Transaction = transaction;
+        update.CommandText = """
+            UPDATE "KnowledgeDocuments" SET "Title" = $title, "Content" = $content, "UpdatedAt" = $now WHERE "Id" = $id;
+            UPDATE "Organizations" SET "KnowledgeVersion" = "KnowledgeVersion" + 1 WHERE "Id" = $organization;
+            """;
         update.Parameters.AddWithValue("$title", document.Title);
         update.Parameters.AddWithValue("$content", document.Content);
         update.Parameters.AddWithValue("$now", DateTime.UtcNow);
         update.Parameters.AddWithValue("$id", id);
+        update.Parameters.AddWithValue("$organization", OrganizationId);
         await update.ExecuteNonQueryAsync();
+        await transaction.CommitAsync();
     }
 
     /// <summary>A commit that touches no knowledge (as the engine's step runs do all the time).</summary>

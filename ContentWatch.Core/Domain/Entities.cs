@@ -21,6 +21,13 @@ public class Organization
     public required string Name { get; set; }
     public required string Slug { get; set; }
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>
+    /// Incremented in the same transaction as every knowledge write (<c>KnowledgeBase</c>, the demo seeder), so
+    /// that the retriever knows with one primary-key read whether its cached index is still current.
+    /// </summary>
+    public long KnowledgeVersion { get; set; }
+
     public List<Membership> Memberships { get; } = [];
 }
 

@@ -21,17 +21,18 @@ public sealed record RetrievedDocument(int DocumentId, string Title, KnowledgeCa
 /// text except that of the few it returns. The ranking equals <see cref="Score"/> applied to every document.
 /// </para>
 /// <para>
-/// Freshness — an edit is seen by the next retrieval, on every node: before ranking, the cache is checked
-/// against the database. A digest of every (id, UpdatedAt) pair of the category catches adds, deletes,
-/// updates and category moves made by any process; on a SQLite file that check is skipped while
-/// <c>PRAGMA data_version</c> says nobody committed anything (<see cref="KnowledgeChangeGate"/>). A changed
-/// category re-reads only the changed documents. <see cref="KnowledgeBase"/> also calls
-/// <see cref="Invalidate(int, int)"/> after each write, which forces that document to be re-read even if its
-/// timestamp did not move. Concurrent retrievals share one check or rebuild; readers of a current snapshot
-/// take no lock.
+/// Freshness — an edit is seen by the next retrieval, on every node: before ranking, the retriever reads the
+/// organization's <see cref="Organization.KnowledgeVersion"/> (one primary-key read), which every knowledge
+/// write through <see cref="KnowledgeBase"/> (or the demo seeder) increments in its own transaction. A cache
+/// confirmed at that version is current and nothing else is read. When the version moved, a digest of every
+/// (id, UpdatedAt) pair of the category finds the adds, deletes, updates and category moves, and only the
+/// changed documents are re-read. <see cref="KnowledgeBase"/> also calls <see cref="Invalidate(int, int)"/>
+/// after each write, which forces that document to be re-read even if its timestamp did not move. Writes
+/// that bypass <see cref="KnowledgeBase"/> without moving the version are outside the contract. Concurrent
+/// retrievals share one check or rebuild; readers of a current snapshot take no lock.
 /// </para>
 /// </remarks>
-public sealed class KnowledgeRetriever : IDisposable
+public sealed class KnowledgeRetriever
 {
     /// <summary>How many guidelines go into a prompt.</summary>
     public const int DefaultTop = 2;
@@ -51,16 +52,15 @@ public sealed class KnowledgeRetriever : IDisposable
     private const int MaxAttempts = 3;
 
     private readonly IDbContextFactory<ContentWatchDbContext> _dbFactory;
-    private readonly KnowledgeChangeGate _gate;
     private readonly ConcurrentDictionary<int, OrganizationCache> _organizations = new();
     private long _retries;
     private long _builds;
+    private long _checks;
     private KnowledgeRows? _rows;
 
     public KnowledgeRetriever(IDbContextFactory<ContentWatchDbContext> dbFactory)
     {
         _dbFactory = dbFactory;
-        _gate = new KnowledgeChangeGate(dbFactory);
     }
 
     /// <summary>The categories a step type searches (ARCHITECTURE.md §4's table).</summary>
@@ -94,7 +94,9 @@ public sealed class KnowledgeRetriever : IDisposable
 
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            var epoch = _gate.Observe();
+            // Versions only grow: a snapshot confirmed at this version or a later one holds every write committed
+            // before this call.
+            var epoch = await ReadAsync((db, rows, ct) => rows.ReadKnowledgeVersionAsync(db, organizationId, ct), cancellationToken);
             // Both categories are checked (and, if need be, rebuilt) at the same time.
             var pending = categories.Select(c => SnapshotAsync(organization, c, epoch, cancellationToken)).ToList();
             var best = new TopDocuments(top);
@@ -139,7 +141,8 @@ public sealed class KnowledgeRetriever : IDisposable
     /// <summary>How many times a category was read and indexed in full.</summary>
     internal long Builds => Interlocked.Read(ref _builds);
 
-    public void Dispose() => _gate.Dispose();
+    /// <summary>How many times a category's (id, UpdatedAt) digest was read, i.e. its knowledge version had moved.</summary>
+    internal long Checks => Interlocked.Read(ref _checks);
 
     /// <summary>ARCHITECTURE.md §4's score of one document.</summary>
     public static int Score(string title, string content, IReadOnlyList<string> words)
@@ -201,8 +204,9 @@ public sealed class KnowledgeRetriever : IDisposable
                 }
                 else
                 {
-                    // The refresh's own epoch is observed before it reads anything, so it is current for this caller.
-                    var refresh = new Refresh(_gate.Observe(), generation, forced);
+                    // This caller's version was read before the refresh reads anything, so the refresh sees every
+                    // write that version counts.
+                    var refresh = new Refresh(epoch, generation, forced);
                     // Off this lock and off the caller's token: joiners must not inherit the first caller's cancellation.
                     refresh.Task = Task.Run(() => RefreshAsync(organization, slot, refresh), CancellationToken.None);
                     slot.Pending = refresh;
@@ -236,6 +240,7 @@ public sealed class KnowledgeRetriever : IDisposable
             else
             {
                 var forced = organization.ForcedSequence;
+                Interlocked.Increment(ref _checks);
                 var stamps = await ReadStampsAsync(organization.Id, slot.Category);
                 next = stamps.Fingerprint == current.Fingerprint && forced == current.ForcedSequence
                     ? current
@@ -428,7 +433,7 @@ public sealed class KnowledgeRetriever : IDisposable
             .Take(top)];
     }
 
-    /// <summary>A snapshot and the epoch at which it was last confirmed against the database.</summary>
+    /// <summary>A snapshot and the knowledge version at which it was last confirmed against the database.</summary>
     private sealed record SlotState(CategorySnapshot Snapshot, long ConfirmedEpoch)
     {
         public bool IsCurrentFor(long epoch, long generation, long forced) =>

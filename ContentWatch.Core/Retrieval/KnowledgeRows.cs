@@ -38,6 +38,7 @@ internal sealed class KnowledgeRows
 
     private readonly string _from;
     private readonly string _id, _organizationId, _title, _content, _category, _updatedAt;
+    private readonly string _versionQuery;
 
     private KnowledgeRows(ContentWatchDbContext db)
     {
@@ -52,7 +53,17 @@ internal sealed class KnowledgeRows
         _content = Column(nameof(KnowledgeDocument.Content));
         _category = Column(nameof(KnowledgeDocument.Category));
         _updatedAt = Column(nameof(KnowledgeDocument.UpdatedAt));
+
+        var organization = db.Model.FindEntityType(typeof(Organization))
+            ?? throw new InvalidOperationException("Organization is not in the model.");
+        string OrganizationColumn(string property) => sql.DelimitIdentifier(organization.FindProperty(property)!.GetColumnName());
+        _versionQuery = $"SELECT {OrganizationColumn(nameof(Organization.KnowledgeVersion))} "
+            + $"FROM {sql.DelimitIdentifier(organization.GetTableName()!, organization.GetSchema())} "
+            + $"WHERE {OrganizationColumn(nameof(Organization.Id))} = @organization";
     }
+
+    /// <summary>The SELECT of <see cref="ReadKnowledgeVersionAsync"/>: one primary-key read.</summary>
+    internal string KnowledgeVersionCommandText => _versionQuery;
 
     public static KnowledgeRows For(ContentWatchDbContext db) => new(db);
 
@@ -75,6 +86,30 @@ internal sealed class KnowledgeRows
                         EnumNames<KnowledgeCategory>.Parse(reader.GetString(2)), Version(reader, 1));
                 }
             }
+        }
+        finally
+        {
+            await connection.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// The organization's <see cref="Organization.KnowledgeVersion"/>; 0 when there is no such organization
+    /// (then it has no documents either).
+    /// </summary>
+    public async Task<long> ReadKnowledgeVersionAsync(ContentWatchDbContext db, int organizationId, CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenAsync(db, cancellationToken);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            Add(command, "@organization", organizationId);
+#pragma warning disable CA2100 // Only identifiers from the EF model are spliced in; the id is a parameter.
+            command.CommandText = _versionQuery;
+#pragma warning restore CA2100
+            return await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull
+                ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
+                : 0;
         }
         finally
         {

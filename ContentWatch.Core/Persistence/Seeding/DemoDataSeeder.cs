@@ -1,4 +1,5 @@
 using ContentWatch.Core.Domain;
+using ContentWatch.Core.Retrieval;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -103,10 +104,11 @@ public sealed class DemoDataSeeder(
 
         var titles = await db.KnowledgeDocuments.Where(k => k.OrganizationId == organization.Id)
             .Select(k => k.Title).ToListAsync(cancellationToken);
-        db.KnowledgeDocuments.AddRange(knowledgeSeeds.Where(s => !titles.Contains(s.Title)).Select(s => new KnowledgeDocument
+        var knowledge = knowledgeSeeds.Where(s => !titles.Contains(s.Title)).Select(s => new KnowledgeDocument
         {
             OrganizationId = organization.Id, Title = s.Title, Content = s.Content, Category = s.Category, CreatedAt = Now, UpdatedAt = Now,
-        }));
+        }).ToList();
+        db.KnowledgeDocuments.AddRange(knowledge);
 
         var templateNames = await db.Templates.Where(t => t.OrganizationId == organization.Id)
             .Select(t => t.Name).ToListAsync(cancellationToken);
@@ -126,7 +128,15 @@ public sealed class DemoDataSeeder(
             db.Templates.Add(template);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        if (knowledge.Count > 0)
+        {
+            // A knowledge write like any other: the organization's knowledge version moves in the same transaction.
+            await KnowledgeBase.SaveAndBumpVersionAsync(db, organization.Id, cancellationToken);
+        }
+        else
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
     }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;

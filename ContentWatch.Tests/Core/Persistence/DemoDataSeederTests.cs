@@ -38,6 +38,8 @@ public sealed class DemoDataSeederTests(ContentWatchFactory factory) : IClassFix
         var knowledge = await db.KnowledgeDocuments.Where(k => k.OrganizationId == alpha.Id).ToListAsync(ct);
         Assert.True(knowledge.Count >= 6, $"Alpha has {knowledge.Count} knowledge documents; at least 6 expected.");
         Assert.Equal(Enum.GetValues<KnowledgeCategory>().Order(), knowledge.Select(k => k.Category).Distinct().Order());
+        // Seeded knowledge is a knowledge write: it moved the organization's version, which retrievers check.
+        Assert.True(alpha.KnowledgeVersion > 0, "Seeding Alpha's knowledge did not bump its knowledge version.");
 
         var workflow = await db.Templates.Include(t => t.Steps).ThenInclude(s => s.Agent)
             .SingleAsync(t => t.OrganizationId == alpha.Id && t.Name == "Standard Video Workflow", ct);
@@ -74,7 +76,7 @@ public sealed class DemoDataSeederTests(ContentWatchFactory factory) : IClassFix
         await using var db = factory.CreateDbContext();
         var ct = TestContext.Current.CancellationToken;
         var lines = new List<string>();
-        lines.AddRange(await db.Organizations.OrderBy(o => o.Id).Select(o => $"org {o.Id} {o.Slug} {o.Name}").ToListAsync(ct));
+        lines.AddRange(await db.Organizations.OrderBy(o => o.Id).Select(o => $"org {o.Id} {o.Slug} {o.Name} {o.KnowledgeVersion}").ToListAsync(ct));
         lines.AddRange(await db.Users.OrderBy(u => u.Email).Select(u => $"user {u.Id} {u.Email} {u.PasswordHash}").ToListAsync(ct));
         lines.AddRange(await db.Memberships.OrderBy(m => m.Id).Select(m => $"member {m.OrganizationId} {m.UserId} {m.Role}").ToListAsync(ct));
         lines.AddRange(await db.Agents.OrderBy(a => a.Id).Select(a => $"agent {a.Id} {a.OrganizationId} {a.Name} {a.Role} {a.Temperature} {a.UpdatedAt:O}").ToListAsync(ct));

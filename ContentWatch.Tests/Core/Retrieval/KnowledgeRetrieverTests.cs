@@ -9,15 +9,15 @@ namespace ContentWatch.Tests.Core.Retrieval;
 /// <summary>
 /// ARCHITECTURE.md §4, the retrieval contract: the rule on hand-made documents, the fast retriever against a
 /// plain implementation of the rule written here, and edits (this process's and another node's) seen by the
-/// next retrieval.
+/// next retrieval. "Another node" is another process's <see cref="KnowledgeBase"/>: its own connection and
+/// clock, and the organization's knowledge version bumped in the same transaction as its write
+/// (<see cref="AsAnotherNodeAsync"/>); writes that bypass that are outside the retrieval contract.
 /// </summary>
-public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClassFixture<SqliteTestDatabase>, IDisposable
+public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClassFixture<SqliteTestDatabase>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private readonly KnowledgeRetriever _retriever = new(database);
-
-    public void Dispose() => _retriever.Dispose();
 
     // ---- The rule on hand-made documents -------------------------------------------------------------
 
@@ -186,10 +186,9 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
             if (round == 6)
             {
                 // Another node rewrites every document: more than an incremental refresh takes, so a rebuild.
-                await using var node = database.OtherNodeContext();
-                await node.KnowledgeDocuments.Where(k => k.OrganizationId == org).ExecuteUpdateAsync(u => u
+                await AsAnotherNodeAsync(org, node => node.KnowledgeDocuments.Where(k => k.OrganizationId == org).ExecuteUpdateAsync(u => u
                     .SetProperty(k => k.Content, k => k.Title + " " + k.Content)
-                    .SetProperty(k => k.UpdatedAt, DateTime.UtcNow), Ct);
+                    .SetProperty(k => k.UpdatedAt, DateTime.UtcNow), Ct));
             }
             var edits = random.Next(1, 8);
             for (var e = 0; e < edits; e++)
@@ -265,8 +264,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
 
         if (viaOtherNode)
         {
-            await using var node = database.OtherNodeContext();
-            await node.KnowledgeDocuments.Where(k => k.Id == gone).ExecuteDeleteAsync(Ct);
+            await AsAnotherNodeAsync(org, node => node.KnowledgeDocuments.Where(k => k.Id == gone).ExecuteDeleteAsync(Ct));
         }
         else
         {
@@ -289,10 +287,12 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         int added;
         if (viaOtherNode)
         {
-            await using var node = database.OtherNodeContext();
             var document = Document(org, "Hook library", "hook hook hook", KnowledgeCategory.Reference);
-            node.KnowledgeDocuments.Add(document);
-            await node.SaveChangesAsync(Ct);
+            await AsAnotherNodeAsync(org, node =>
+            {
+                node.KnowledgeDocuments.Add(document);
+                return node.SaveChangesAsync(Ct);
+            });
             added = document.Id;
         }
         else
@@ -313,13 +313,13 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         await AddAsync(org, "Newest", "fast");
         await RetrieveAsync(org, StepType.ScriptGeneration, "pacing", 1);
 
-        await using (var node = database.OtherNodeContext())
+        await AsAnotherNodeAsync(org, async node =>
         {
             var document = await node.KnowledgeDocuments.SingleAsync(k => k.Id == id, Ct);
             document.Content = "pacing pacing";
             document.UpdatedAt = document.UpdatedAt.AddMinutes(-5);
             await node.SaveChangesAsync(Ct);
-        }
+        });
 
         Assert.Equal(2 + 10 + 2, (await RetrieveAsync(org, StepType.ScriptGeneration, "pacing", 1))[0].Score);
     }
@@ -386,7 +386,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         var org = await database.CreateOrganizationAsync();
         await AddAsync(org, "Voice", "voice", KnowledgeCategory.BrandVoice);
         await AddAsync(org, "Sources", "voice sources", KnowledgeCategory.Reference);
-        using var cold = new KnowledgeRetriever(database);
+        var cold = new KnowledgeRetriever(database);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
             Task.Run(() => cold.RetrieveAsync(org, StepType.ScriptGeneration, "voice", 2, Ct), Ct)));
@@ -395,30 +395,59 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         Assert.All(results, r => Assert.Equal(["Voice", "Sources"], r.Select(d => d.Title)));
     }
 
+    // ---- Freshness: the organization's knowledge version -------------------------------------------------
+
     [Fact]
-    public async Task ChangeGate_OnASqliteFile_MovesOnlyWhenSomeoneCommits()
+    public async Task KnowledgeBase_EveryWrite_BumpsTheOrganizationsKnowledgeVersionOnlyForItsOrganization()
     {
-        using var gate = new KnowledgeChangeGate(database);
         var org = await database.CreateOrganizationAsync();
-        Assert.True(gate.TracksDataVersion);
+        var other = await database.CreateOrganizationAsync();
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        Assert.Equal((0, 0), (await VersionAsync(org), await VersionAsync(other)));
 
-        var first = gate.Observe();
-        Assert.Equal(first, gate.Observe());
-        await AddAsync(org, "Anything", "at all");
+        var id = (await knowledge.CreateAsync(org, new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
+        Assert.Equal(1, await VersionAsync(org));
+        Assert.True((await knowledge.UpdateAsync(org, id, new("Intro", "greet greet", "reference"), Ct)).Succeeded);
+        Assert.Equal(2, await VersionAsync(org));
+        Assert.True((await knowledge.DeleteAsync(org, id, Ct)).Succeeded);
+        Assert.Equal(3, await VersionAsync(org));
 
-        Assert.True(gate.Observe() > first);
+        // Nothing written, nothing bumped: a refused input, a missing document, another organization's id.
+        Assert.False((await knowledge.CreateAsync(org, new("", "x", "brand_voice"), Ct)).Succeeded);
+        Assert.False((await knowledge.UpdateAsync(org, id, new("Intro", "x", "brand_voice"), Ct)).Succeeded);
+        Assert.False((await knowledge.DeleteAsync(org, id, Ct)).Succeeded);
+        Assert.Equal((3, 0), (await VersionAsync(org), await VersionAsync(other)));
     }
 
     [Fact]
-    public void ChangeGate_OnAnInMemoryDatabase_MovesOnEveryObservation()
+    public async Task Retrieve_AfterUnrelatedCommits_DoesNotReReadTheCategory()
     {
-        using var memory = new InMemoryFactory();
-        using var gate = new KnowledgeChangeGate(memory);
+        var org = await database.CreateOrganizationAsync();
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var id = (await knowledge.CreateAsync(org, new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
+        var before = await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1);
+        var (builds, checks) = (_retriever.Builds, _retriever.Checks);
 
-        var first = gate.Observe();
+        // What the engine commits between steps: an agent updated, another organization's knowledge written.
+        await using (var db = database.CreateDbContext())
+        {
+            db.Agents.Add(new AgentProfile
+            {
+                OrganizationId = org, Name = "Writer", Role = AgentRole.Writer, SystemPrompt = "Write.", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync(Ct);
+            await db.Agents.Where(a => a.OrganizationId == org).ExecuteUpdateAsync(u => u.SetProperty(a => a.Temperature, 0.2), Ct);
+        }
+        var otherOrg = await database.CreateOrganizationAsync();
+        await knowledge.CreateAsync(otherOrg, new("Intro", "greet", "brand_voice"), Ct);
 
-        Assert.False(gate.TracksDataVersion);
-        Assert.True(gate.Observe() > first);
+        Assert.Equal(before, await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1));
+        Assert.Equal((builds, checks), (_retriever.Builds, _retriever.Checks));
+
+        // The counters do see a knowledge write: the version moved, so both categories are checked again.
+        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet", "brand_voice"), Ct);
+        Assert.Equal(2 + 2, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
+        Assert.Equal((builds, checks + 2), (_retriever.Builds, _retriever.Checks));
     }
 
     [Fact]
@@ -432,10 +461,17 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         foreach (var (byCategory, idCount, withText) in new (bool, int?, bool)[] { (true, null, false), (true, null, true), (true, 3, true), (false, 2, true), (false, 0, true) })
         {
             var sql = rows.CommandText(byCategory, idCount, withText);
-            new Microsoft.SqlServer.TransactSql.ScriptDom.TSql160Parser(initialQuotedIdentifiers: true).Parse(new StringReader(sql), out var errors);
-            Assert.True(errors.Count == 0, $"{sql}: {string.Join("; ", errors.Select(e => e.Message))}");
+            AssertParses(sql);
             Assert.Contains("FROM [KnowledgeDocuments]", sql, StringComparison.Ordinal);
             Assert.Contains("[UpdatedAt]", sql, StringComparison.Ordinal);
+        }
+        AssertParses(rows.KnowledgeVersionCommandText);
+        Assert.Equal("SELECT [KnowledgeVersion] FROM [Organizations] WHERE [Id] = @organization", rows.KnowledgeVersionCommandText);
+
+        static void AssertParses(string sql)
+        {
+            new Microsoft.SqlServer.TransactSql.ScriptDom.TSql160Parser(initialQuotedIdentifiers: true).Parse(new StringReader(sql), out var errors);
+            Assert.True(errors.Count == 0, $"{sql}: {string.Join("; ", errors.Select(e => e.Message))}");
         }
     }
 
@@ -565,9 +601,11 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         {
             if (viaOtherNode)
             {
-                await using var node = database.OtherNodeContext();
-                node.KnowledgeDocuments.Add(Document(org, title, content, category));
-                await node.SaveChangesAsync(Ct);
+                await AsAnotherNodeAsync(org, node =>
+                {
+                    node.KnowledgeDocuments.Add(Document(org, title, content, category));
+                    return node.SaveChangesAsync(Ct);
+                });
             }
             else
             {
@@ -580,8 +618,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         {
             if (viaOtherNode)
             {
-                await using var node = database.OtherNodeContext();
-                await node.KnowledgeDocuments.Where(k => k.Id == id).ExecuteDeleteAsync(Ct);
+                await AsAnotherNodeAsync(org, node => node.KnowledgeDocuments.Where(k => k.Id == id).ExecuteDeleteAsync(Ct));
             }
             else
             {
@@ -597,19 +634,41 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     {
         if (viaOtherNode)
         {
-            await using var node = database.OtherNodeContext();
-            var document = await node.KnowledgeDocuments.SingleOrDefaultAsync(k => k.Id == id, Ct);
-            if (document is null)
+            await AsAnotherNodeAsync(org, async node =>
             {
-                return;
-            }
-            (document.Title, document.Content, document.Category, document.UpdatedAt) = (title, content, category, DateTime.UtcNow);
-            await node.SaveChangesAsync(Ct);
+                var document = await node.KnowledgeDocuments.SingleOrDefaultAsync(k => k.Id == id, Ct);
+                if (document is null)
+                {
+                    return;
+                }
+                (document.Title, document.Content, document.Category, document.UpdatedAt) = (title, content, category, DateTime.UtcNow);
+                await node.SaveChangesAsync(Ct);
+            });
         }
         else
         {
             await knowledge.UpdateAsync(org, id, new(title, content, EnumNames<KnowledgeCategory>.Name(category)), Ct);
         }
+    }
+
+    /// <summary>
+    /// A knowledge write as another node's <see cref="KnowledgeBase"/> makes it: its own connection, and the
+    /// organization's knowledge version bumped in the same transaction (the same statement KnowledgeBase runs).
+    /// Its retriever is not this one, so nothing in this process is invalidated.
+    /// </summary>
+    private async Task AsAnotherNodeAsync(int org, Func<ContentWatchDbContext, Task> write)
+    {
+        await using var node = database.OtherNodeContext();
+        await using var transaction = await node.Database.BeginTransactionAsync(Ct);
+        await write(node);
+        await KnowledgeBase.BumpVersionAsync(node, org, Ct);
+        await transaction.CommitAsync(Ct);
+    }
+
+    private async Task<long> VersionAsync(int org)
+    {
+        await using var db = database.CreateDbContext();
+        return await db.Organizations.Where(o => o.Id == org).Select(o => o.KnowledgeVersion).SingleAsync(Ct);
     }
 
     private async Task<List<int>> IdsAsync(int org)
@@ -636,15 +695,5 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     private sealed class FrozenClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
-    }
-
-    private sealed class InMemoryFactory : IDbContextFactory<ContentWatchDbContext>, IDisposable
-    {
-        private readonly Microsoft.Data.Sqlite.SqliteConnection _connection = new("Data Source=:memory:");
-
-        public ContentWatchDbContext CreateDbContext() =>
-            new SqliteContentWatchDbContext(new DbContextOptionsBuilder<SqliteContentWatchDbContext>().UseSqlite(_connection).Options);
-
-        public void Dispose() => _connection.Dispose();
     }
 }
