@@ -40,11 +40,22 @@ public sealed class RedisRunEventRelay(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The multiplexer connects in the background; give it a moment so that the first events of a
+        // fresh node are relayed rather than dropped (a node that stays unreachable is not waited for).
+        for (var i = 0; i < 20 && !Connection.IsConnected; i++)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
         bus.Relay = RelayAsync;
         bus.SharedSequence = NextSequenceAsync;
         try
         {
-            await Connection.GetSubscriber().SubscribeAsync(Channel, (_, message) => Receive(message));
+            var subscriber = Connection.GetSubscriber();
+            // A message queue, not a handler: handlers may run concurrently and reorder a run's chunks.
+            var queue = await subscriber.SubscribeAsync(Channel);
+            queue.OnMessage(message => Receive(message.Message));
+            // A ping travels the same connection as the subscription: once it answers, the subscription is live.
+            await subscriber.PingAsync();
         }
         catch (RedisException ex)
         {
