@@ -14,7 +14,11 @@ public sealed class RunEventBus(TimeProvider clock)
     /// <summary>Events kept per run for late watchers; older ones are rebuilt from the database instead.</summary>
     public const int HistoryLimit = 20_000;
 
+    /// <summary>Finished runs kept in memory for late watchers.</summary>
+    public const int RetainFinishedRuns = 200;
+
     private readonly ConcurrentDictionary<int, RunChannel> _runs = new();
+    private readonly ConcurrentQueue<int> _finished = new();
 
     /// <summary>Hands a published event to the other nodes; set by the Redis relay.</summary>
     internal Func<RunEvent, ValueTask>? Relay { get; set; }
@@ -41,19 +45,23 @@ public sealed class RunEventBus(TimeProvider clock)
         {
             await relay(numbered);
         }
+        ForgetIfDone(runEvent.RunId, channel);
         return numbered;
     }
 
     /// <summary>Delivers an event another node published (already numbered).</summary>
-    internal void DeliverRemote(RunEvent runEvent) => _runs.GetOrAdd(runEvent.RunId, _ => new RunChannel()).Deliver(runEvent);
+    internal void DeliverRemote(RunEvent runEvent)
+    {
+        var channel = _runs.GetOrAdd(runEvent.RunId, _ => new RunChannel());
+        channel.Deliver(runEvent);
+        ForgetIfDone(runEvent.RunId, channel);
+    }
 
     /// <summary>
     /// Makes numbering continue after what is already stored (a restart, another node), so that watchers
     /// never see a number twice for one run.
     /// </summary>
     public void EnsureSequenceAtLeast(int runId, long sequence) => _runs.GetOrAdd(runId, _ => new RunChannel()).RaiseTo(sequence);
-
-    public long LastSequence(int runId) => _runs.TryGetValue(runId, out var channel) ? channel.LastSequence : 0;
 
     /// <summary>
     /// Subscribes to a run's events. The subscription starts with this node's remembered events of the
@@ -62,15 +70,31 @@ public sealed class RunEventBus(TimeProvider clock)
     public RunSubscription Subscribe(int runId, long afterSequence = 0)
     {
         var channel = _runs.GetOrAdd(runId, _ => new RunChannel());
-        return channel.Subscribe(afterSequence, s => channel.Unsubscribe(s));
+        return channel.Subscribe(afterSequence, s =>
+        {
+            channel.Unsubscribe(s);
+            ForgetIfDone(runId, channel);
+        });
     }
 
-    /// <summary>Forgets a finished run's remembered events once nobody watches (they are in the database).</summary>
-    public void Forget(int runId)
+    /// <summary>
+    /// Memory must not grow with every run the process ever executed: the most recent finished runs stay
+    /// remembered (late watchers replay them from memory), older ones nobody watches are forgotten — their
+    /// events are in the database, and the next publisher re-seeds the numbering from the run row.
+    /// </summary>
+    private void ForgetIfDone(int runId, RunChannel channel)
     {
-        if (_runs.TryGetValue(runId, out var channel) && channel.IsIdle)
+        if (!channel.IsFinishedAndIdle)
         {
-            _runs.TryRemove(KeyValuePair.Create(runId, channel));
+            return;
+        }
+        _finished.Enqueue(runId);
+        while (_finished.Count > RetainFinishedRuns && _finished.TryDequeue(out var oldest))
+        {
+            if (_runs.TryGetValue(oldest, out var old) && old.IsFinishedAndIdle)
+            {
+                _runs.TryRemove(KeyValuePair.Create(oldest, old));
+            }
         }
     }
 
@@ -92,13 +116,13 @@ public sealed class RunEventBus(TimeProvider clock)
             }
         }
 
-        public bool IsIdle
+        public bool IsFinishedAndIdle
         {
             get
             {
                 lock (_gate)
                 {
-                    return _subscribers.Count == 0;
+                    return _subscribers.Count == 0 && _history.Count > 0 && _history[^1].IsFinal;
                 }
             }
         }

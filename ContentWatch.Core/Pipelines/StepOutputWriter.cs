@@ -24,9 +24,6 @@ public sealed class StepOutputWriter(
     public string Output => _output.ToString();
     public IReadOnlyList<string> Thoughts => _thoughts;
 
-    /// <summary>Characters of output sent to the database so far (for the write-amplification figure).</summary>
-    public long OutputCharsWritten { get; private set; }
-
     public void AppendOutput(string delta) => _output.Append(delta);
 
     public void AddThought(string thought)
@@ -63,7 +60,6 @@ public sealed class StepOutputWriter(
         await db.Runs.Where(r => r.Id == runId && r.LastEventSequence < lastSequence)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.LastEventSequence, lastSequence), cancellationToken);
         _persistedLength += delta.Length;
-        OutputCharsWritten += delta.Length;
         EngineMetrics.OutputCharsWritten.Add(delta.Length);
         _thoughtsChanged = false;
     }
@@ -84,7 +80,6 @@ public sealed class StepOutputWriter(
             .SetProperty(x => x.OutputTokens, outputTokens)
             .SetProperty(x => x.CompletedAt, now), cancellationToken);
         _persistedLength += delta.Length;
-        OutputCharsWritten += delta.Length;
         EngineMetrics.OutputCharsWritten.Add(delta.Length);
         EngineMetrics.OutputCharsFinal.Add(_output.Length);
     }
