@@ -32,6 +32,8 @@ public sealed class ContentWatchFactory : WebApplicationFactory<Program>, IAsync
         builder.UseSetting("Seed:DemoPassword", DemoPassword);
         // Runs finish in milliseconds unless a test asks for a slow model.
         builder.UseSetting("AI:Simulated:ChunkDelayMs", "0");
+        // Hundreds of hosts start in one test run: their information logs would bury the failures in CI's output.
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
     }
 
     public ValueTask InitializeAsync()
