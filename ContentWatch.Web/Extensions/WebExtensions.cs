@@ -31,6 +31,7 @@ public static class WebExtensions
         services.AddMudServices();
         services.AddScoped<CurrentOrganization>();
         services.AddTransient<Components.Pages.Runs.RunProgress>();
+        services.AddScoped<Components.Pages.Runs.Components.MarkdownExport>();
 
         // Problems written by the framework itself (no route, wrong verb, not JSON) carry a detail too.
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>

@@ -32,6 +32,7 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
     private int _organizationId;
     private long _lastSequence;
     private Task? _watching;
+    private bool _disposed;
     private Func<Action, Task> _dispatch = action =>
     {
         action();
@@ -174,9 +175,10 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
         {
             case RunEventTypes.RunStarted:
                 Status = RunStatus.InProgress;
-                if (Run is not null && e.Attempt is { } attempt)
+                if (Run is not null)
                 {
-                    Run.Attempt = attempt;
+                    Run.Attempt = e.Attempt ?? Run.Attempt;
+                    (Run.StartedAt, Run.CompletedAt) = (e.At, null);
                 }
                 break;
             case RunEventTypes.StepStarted when Step(e) is { } step:
@@ -205,10 +207,11 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
                 break;
             case RunEventTypes.RunCompleted:
                 Status = RunStatus.Completed;
+                End(null, e.At);
                 break;
             case RunEventTypes.RunFailed:
                 Status = RunStatus.Failed;
-                SetError(e.Error);
+                End(e.Error, e.At);
                 break;
             case RunEventTypes.RunCancelled:
                 Status = RunStatus.Cancelled;
@@ -216,7 +219,7 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
                 {
                     step.Status = StepStatus.Cancelled;
                 }
-                SetError(e.Error);
+                End(e.Error, e.At);
                 break;
             case RunEventTypes.GuidanceReceived when e.Text is { } text && !Guidance.Any(g => g.Text == text && g.At == e.At):
                 Guidance.Add((text, e.At));
@@ -233,16 +236,26 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
 
     private StepProgress? Step(RunEvent e) => Steps.FirstOrDefault(s => s.Order == e.StepOrder);
 
-    private void SetError(string? error)
+    /// <summary>The run ended: its error (none when it completed) and when.</summary>
+    private void End(string? error, DateTime endedAt)
     {
         if (Run is not null)
         {
-            Run.Error = error;
+            (Run.Error, Run.CompletedAt) = (error, endedAt);
         }
     }
 
+    /// <summary>
+    /// Stops watching. Called by the page that leaves, and again by the circuit's container at its end
+    /// (a transient it created): the second call does nothing.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         await _stop.CancelAsync();
         if (_watching is not null)
         {

@@ -1,5 +1,6 @@
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
+using ContentWatch.Web.Components.Pages.Runs.Components;
 using ContentWatch.Web.Endpoints;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -35,6 +36,9 @@ public sealed partial class RunView
 
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject]
+    private MarkdownExport Export { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
     {
@@ -109,8 +113,6 @@ public sealed partial class RunView
         }
         return result.Succeeded;
     }
-
-    private static string DownloadHref(string markdown) => "data:text/markdown;charset=utf-8," + Uri.EscapeDataString(markdown);
 
     public async ValueTask DisposeAsync()
     {
