@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using ContentWatch.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,11 +16,18 @@ namespace ContentWatch.Tests.E2E;
 /// The app on a real loopback port (Kestrel, in-process) and Debian's chromium driven by Playwright.
 /// Needs the chromium package: skipped with a reason on a machine without it, failing under CI=true.
 /// </summary>
-public sealed class BrowserHost : IAsyncLifetime
+public class BrowserHost : IAsyncLifetime
 {
     private readonly ContentWatchFactory _factory = new();
     private WebApplicationFactory<Program>? _app;
     private IPlaywright? _playwright;
+
+    /// <summary>
+    /// The Simulated model's pause between chunks: 20 ms lets a browser see a step stream, as a person would.
+    /// The app under test is the Kestrel host below, which shares the factory's database but not its event bus:
+    /// runs are created and triggered through <see cref="ApiAsync"/> or the browser, never the factory's client.
+    /// </summary>
+    protected virtual int ChunkDelayMs => 20;
 
     public ContentWatchFactory Factory => _factory;
     public IBrowser Browser { get; private set; } = null!;
@@ -26,7 +36,7 @@ public sealed class BrowserHost : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await _factory.InitializeAsync();
-        _app = _factory.WithWebHostBuilder(b => b.UseSetting("AI:Simulated:ChunkDelayMs", "20"));
+        _app = _factory.WithWebHostBuilder(b => b.UseSetting("AI:Simulated:ChunkDelayMs", ChunkDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         _app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _app.StartServer();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -64,6 +74,24 @@ public sealed class BrowserHost : IAsyncLifetime
         await page.WaitForURLAsync(BaseUrl.TrimEnd('/') + "/");
     }
 
+    /// <summary>Opens a path and waits for its circuit: before that, clicks are lost to the prerendered page.</summary>
+    public static async Task GotoInteractiveAsync(IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await Assertions.Expect(page.Locator("html[data-interactive=true]")).ToHaveCountAsync(1);
+    }
+
+    /// <summary>The REST API of the app under test, signed in with a bearer token.</summary>
+    public async Task<HttpClient> ApiAsync(string email)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { email, password = ContentWatchFactory.DemoPassword });
+        response.EnsureSuccessStatusCode();
+        var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_playwright is not null)
@@ -76,5 +104,6 @@ public sealed class BrowserHost : IAsyncLifetime
             await _app.DisposeAsync();
         }
         await _factory.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }

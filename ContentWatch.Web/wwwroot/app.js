@@ -14,6 +14,10 @@ window.contentWatch = {
     async copy(text) {
         await navigator.clipboard.writeText(text);
     },
+    // The layout calls this once its circuit is live: tests (and styles) can tell a prerendered page from a live one.
+    markInteractive() {
+        document.documentElement.dataset.interactive = "true";
+    },
     theme() {
         const stored = localStorage.getItem("cw-theme");
         return stored ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");

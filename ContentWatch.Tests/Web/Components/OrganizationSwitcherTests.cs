@@ -35,7 +35,7 @@ public sealed class OrganizationSwitcherTests(ContentWatchFactory factory) : Com
             builder.OpenComponent<OrganizationSwitcher>(1);
             builder.CloseComponent();
         });
-        page.Find("button.cw-org-button").Click();
+        page.Find(".cw-org-menu button").Click();
         page.WaitForAssertion(() => Assert.Contains("Beta Studio", page.FindAll(".mud-menu-item").Select(i => i.TextContent).FirstOrDefault(t => t.Contains("Beta", StringComparison.Ordinal)) ?? ""));
         page.FindAll(".mud-menu-item").Single(i => i.TextContent.Contains("Beta Studio", StringComparison.Ordinal)).Click();
 

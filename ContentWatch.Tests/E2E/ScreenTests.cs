@@ -1,0 +1,147 @@
+using ContentWatch.Core.Persistence.Seeding;
+using ContentWatch.Tests.Web.Endpoints;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+
+namespace ContentWatch.Tests.E2E;
+
+/// <summary>
+/// Every screen as its users meet it: axe-core finds no serious or critical violation in the light and the
+/// dark theme, it fits a 390 px phone without scrolling sideways, and a screenshot of each lands in
+/// artifacts/screenshots.
+/// </summary>
+public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>
+{
+    public static TheoryData<string> Screens =>
+    [
+        "login", "dashboard", "launcher", "live-run", "history", "agents", "agent-editor",
+        "knowledge", "knowledge-editor", "templates", "template-editor", "members", "not-authorized",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Screens))]
+    public async Task Screen_HasNoSeriousAccessibilityViolation_InLightAndDarkTheme(string screen)
+    {
+        var page = await OpenAsync(screen, width: 1280);
+        await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(screen), FullPage = true });
+        await AssertNoSeriousViolationsAsync(page, $"{screen} (light)");
+
+        if (screen != "login")
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" })).ToBeVisibleAsync();
+            await page.WaitForTimeoutAsync(400); // MudBlazor fades colours over 0.3 s; contrast is judged on the settled page
+            await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(screen + "-dark"), FullPage = true });
+            await AssertNoSeriousViolationsAsync(page, $"{screen} (dark)");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Screens))]
+    public async Task Screen_FitsAPhone_WithoutScrollingSideways(string screen)
+    {
+        var page = await OpenAsync(screen, width: 390, height: 844);
+        await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(screen + "-phone"), FullPage = true });
+
+        var overflow = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && e.getClientRects().length > 0
+                          && getComputedStyle(e).visibility !== 'hidden' && !e.closest('.mud-drawer--closed, [aria-hidden=true]'))
+                .slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'))
+            """);
+        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        Assert.True(scrollWidth <= 390, $"{screen} is {scrollWidth} px wide at 390 px; wider elements: {string.Join(", ", overflow)}");
+    }
+
+    private async Task<IPage> OpenAsync(string screen, int width, int height = 900)
+    {
+        var page = await host.NewPageAsync(width, height);
+        if (screen == "login")
+        {
+            await page.GotoAsync("/login");
+            await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Log in" })).ToBeVisibleAsync();
+            return page;
+        }
+
+        await host.LogInAsync(page, screen == "not-authorized" ? DemoDataSeeder.AlphaCreatorEmail : DemoDataSeeder.AlphaAdminEmail);
+        switch (screen)
+        {
+            case "dashboard":
+                await CompletedRunAsync();
+                await BrowserHost.GotoInteractiveAsync(page, "/");
+                await Assertions.Expect(page.GetByText("Runs per day")).ToBeVisibleAsync();
+                break;
+            case "launcher":
+                await BrowserHost.GotoInteractiveAsync(page, "/runs/new");
+                await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" })).ToBeEnabledAsync();
+                break;
+            case "live-run":
+                await BrowserHost.GotoInteractiveAsync(page, $"/runs/{await CompletedRunAsync()}");
+                await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Run again" })).ToBeEnabledAsync();
+                break;
+            case "history":
+                await CompletedRunAsync();
+                await BrowserHost.GotoInteractiveAsync(page, "/runs");
+                await Assertions.Expect(page.Locator("tbody tr a").First).ToBeVisibleAsync();
+                break;
+            case "agents" or "agent-editor":
+                await BrowserHost.GotoInteractiveAsync(page, "/admin/agents");
+                await Assertions.Expect(page.GetByText("Script Writer").First).ToBeVisibleAsync();
+                if (screen == "agent-editor")
+                {
+                    await page.GetByText("Script Writer").First.ClickAsync();
+                    await Assertions.Expect(page.GetByLabel("System prompt")).ToBeVisibleAsync();
+                }
+                break;
+            case "knowledge" or "knowledge-editor":
+                await BrowserHost.GotoInteractiveAsync(page, "/admin/knowledge");
+                await Assertions.Expect(page.Locator("[data-preview-title]").First).ToBeVisibleAsync();
+                if (screen == "knowledge-editor")
+                {
+                    await page.Locator("tbody tr a").First.ClickAsync();
+                    await Assertions.Expect(page.GetByLabel("Content (markdown)")).ToBeVisibleAsync();
+                }
+                break;
+            case "templates" or "template-editor":
+                await BrowserHost.GotoInteractiveAsync(page, "/admin/templates");
+                await Assertions.Expect(page.GetByText("Standard Video Workflow")).ToBeVisibleAsync();
+                if (screen == "template-editor")
+                {
+                    await page.GetByText("Standard Video Workflow").ClickAsync();
+                    await Assertions.Expect(page.GetByLabel("Prompt template").First).ToBeVisibleAsync();
+                }
+                break;
+            case "members":
+                await BrowserHost.GotoInteractiveAsync(page, "/admin/members");
+                await Assertions.Expect(page.GetByText(DemoDataSeeder.AlphaCreatorEmail)).ToBeVisibleAsync();
+                break;
+            case "not-authorized":
+                await BrowserHost.GotoInteractiveAsync(page, "/admin/agents");
+                await Assertions.Expect(page.GetByText("Not authorized")).ToBeVisibleAsync();
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(screen), screen, "No such screen.");
+        }
+        return page;
+    }
+
+    private static async Task AssertNoSeriousViolationsAsync(IPage page, string what)
+    {
+        var result = await page.RunAxe();
+        var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")
+            .ToList();
+        Assert.True(serious.Count == 0, $"{what}:\n{string.Join("\n", serious)}");
+    }
+
+    private async Task<int> CompletedRunAsync()
+    {
+        using var api = await host.ApiAsync(DemoDataSeeder.AlphaAdminEmail);
+        var orgId = await host.Factory.AlphaIdAsync();
+        var templateId = await ApiBuilders.FirstTemplateIdAsync(host.Factory, orgId);
+        var runId = await ApiBuilders.CreateIdAsync(api, ApiBuilders.Runs(orgId), ApiBuilders.RunBody(templateId));
+        (await api.PostAsync($"{ApiBuilders.Runs(orgId)}/{runId}/trigger", null)).EnsureSuccessStatusCode();
+        await host.Factory.WaitForRunToEndAsync(runId, TimeSpan.FromSeconds(60));
+        return runId;
+    }
+}
