@@ -1,5 +1,6 @@
 using Ganss.Xss;
 using Markdig;
+using Markdig.Syntax;
 
 namespace ContentWatch.Web.Components.Shared;
 
@@ -23,12 +24,71 @@ public static class SafeMarkdown
     public static string ToHtml(string markdown) => Sanitizer.Sanitize(Markdown.ToHtml(markdown, Pipeline));
 
     /// <summary>
-    /// The text split into blocks at blank lines, so that while a step streams only its last block
-    /// changes and is sent to the browser again, not the whole output.
+    /// The text split into its top-level blocks (headings, paragraphs, lists, tables, code), each with its
+    /// source. Rendered apart they give the same HTML as the whole: while a step streams, only its last
+    /// block changes, and only that is sent to the browser again.
     /// </summary>
     public static IReadOnlyList<string> Blocks(string markdown)
     {
         var blocks = new List<string>();
+        foreach (var chunk in ChunksAtBlankLines(markdown))
+        {
+            var document = Markdown.Parse(chunk, Pipeline);
+            for (var i = 0; i < document.Count; i++)
+            {
+                // From this block's start to the next one's, so that no character of the source is dropped.
+                var start = i == 0 ? 0 : document[i].Span.Start;
+                var end = i + 1 < document.Count ? document[i + 1].Span.Start : chunk.Length;
+                if (end > start)
+                {
+                    blocks.Add(chunk[start..end]);
+                }
+            }
+        }
+        return blocks;
+    }
+
+    /// <summary>
+    /// One block as HTML. A paragraph comes as its lines (one cue per line in model output) and a list as its
+    /// items, so that a block that grows line by line sends each finished line or item once.
+    /// </summary>
+    public static RenderedBlock Render(string block)
+    {
+        var document = Markdown.Parse(block, Pipeline);
+        var parts = document switch
+        {
+            [ParagraphBlock] => Parts(block.TrimEnd('\n', '\r').Split('\n').Select(line => line.Trim()), "<p>", "</p>"),
+            [ListBlock list] => Parts(list.Select((item, i) => block[item.Span.Start..(i + 1 < list.Count ? list[i + 1].Span.Start : block.Length)]), "<li>", "</li>", within: true),
+            _ => null,
+        };
+        return parts is null
+            ? new RenderedBlock(ToHtml(block), null, null)
+            : new RenderedBlock(null, parts, document[0] is ListBlock { IsOrdered: true } ordered ? $"ol:{ordered.OrderedStart ?? "1"}" : document[0] is ListBlock ? "ul" : "p");
+    }
+
+    /// <summary>
+    /// Each part rendered alone, cut to what lies between <paramref name="open"/> and <paramref name="close"/>
+    /// (inclusive of the tags when <paramref name="within"/>); null if a part means something else alone.
+    /// </summary>
+    private static List<string>? Parts(IEnumerable<string> sources, string open, string close, bool within = false)
+    {
+        var parts = new List<string>();
+        foreach (var source in sources)
+        {
+            var html = ToHtml(source);
+            var start = html.IndexOf(open, StringComparison.Ordinal);
+            var end = html.LastIndexOf(close, StringComparison.Ordinal);
+            if (start < 0 || end < start || (!within && (start != 0 || end + close.Length != html.TrimEnd('\n').Length)))
+            {
+                return null;
+            }
+            parts.Add(within ? html[start..(end + close.Length)] : html[(start + open.Length)..end]);
+        }
+        return parts;
+    }
+
+    private static IEnumerable<string> ChunksAtBlankLines(string markdown)
+    {
         var start = 0;
         var inFence = false;
         for (var i = 0; i < markdown.Length; i++)
@@ -39,15 +99,20 @@ public static class SafeMarkdown
             }
             if (!inFence && markdown[i] == '\n' && i + 1 < markdown.Length && markdown[i + 1] == '\n')
             {
-                blocks.Add(markdown[start..i]);
+                yield return markdown[start..i];
                 start = i + 2;
                 i++;
             }
         }
         if (start < markdown.Length)
         {
-            blocks.Add(markdown[start..]);
+            yield return markdown[start..];
         }
-        return blocks;
     }
 }
+
+/// <summary>
+/// A rendered block: its HTML, or its parts in a container: a paragraph's lines (<c>p</c>, joined by line
+/// breaks) or a list's items (<c>ul</c>, or <c>ol:start</c>).
+/// </summary>
+public sealed record RenderedBlock(string? Html, IReadOnlyList<string>? Parts, string? Container);

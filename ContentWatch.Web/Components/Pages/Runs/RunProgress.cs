@@ -19,6 +19,12 @@ public sealed class StepProgress
     public int InputTokens { get; set; }
     public int OutputTokens { get; set; }
     public int Attempt { get; set; }
+
+    /// <summary>Moves on with every change of the step's state (status, thoughts, error, tokens), not its text.</summary>
+    public int StateVersion { get; set; }
+
+    /// <summary>Moves on with every change of <see cref="Output"/>: while a step streams, only its text is rendered again.</summary>
+    public int OutputVersion { get; set; }
 }
 
 /// <summary>
@@ -44,6 +50,9 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
     public List<StepProgress> Steps { get; } = [];
     public List<(string Text, DateTime At)> Guidance { get; } = [];
     public bool NotFound { get; private set; }
+
+    /// <summary>Moves on with every change except streamed text: the page renders whole only when this moved.</summary>
+    public int Version { get; private set; }
 
     /// <summary>Raised on the watcher's thread after each applied event; components marshal with InvokeAsync.</summary>
     public event Action? Changed;
@@ -104,6 +113,7 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
     /// <summary>Replaces the state with the stored run (public for tests).</summary>
     public void Load(PipelineRun run)
     {
+        Version++;
         Run = run;
         Status = run.Status;
         _lastSequence = run.LastEventSequence;
@@ -171,6 +181,21 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
     /// <summary>Applies one event to the state (public for tests that script a sequence of events).</summary>
     public void Apply(RunEvent e)
     {
+        if (e.Type == RunEventTypes.ChunkReceived)
+        {
+            if (Step(e) is { } streaming)
+            {
+                streaming.Output = e.Replayed == true ? e.Text ?? "" : streaming.Output + e.Text;
+                streaming.OutputVersion++;
+            }
+            return;
+        }
+        Version++;
+        if (Step(e) is { } changed)
+        {
+            changed.StateVersion++;
+            changed.OutputVersion++; // a step that starts again starts with no text
+        }
         switch (e.Type)
         {
             case RunEventTypes.RunStarted:
@@ -192,9 +217,6 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
                 break;
             case RunEventTypes.StepThoughts when Step(e) is { } step:
                 step.Thoughts.Add(e.Text ?? "");
-                break;
-            case RunEventTypes.ChunkReceived when Step(e) is { } step:
-                step.Output = e.Replayed == true ? e.Text ?? "" : step.Output + e.Text;
                 break;
             case RunEventTypes.StepCompleted when Step(e) is { } step:
                 step.Status = StepStatus.Completed;
@@ -218,6 +240,7 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
                 foreach (var step in Steps.Where(s => s.Status == StepStatus.InProgress))
                 {
                     step.Status = StepStatus.Cancelled;
+                    step.StateVersion++;
                 }
                 End(e.Error, e.At);
                 break;

@@ -1,30 +1,21 @@
 using ContentWatch.Core.Domain;
-using MudBlazor;
 
 namespace ContentWatch.Web.Components.Pages.Runs.Components;
 
-/// <summary>How a step's state looks, the same in the timeline and in the step's panel.</summary>
+/// <summary>How a step's state is named, the same in the timeline and in the step's panel (its icon is the CSS class cw-icon-{name}).</summary>
 public static class StepIcons
 {
-    public static string Of(StepStatus? status) => status switch
-    {
-        StepStatus.Completed => Icons.Material.Filled.CheckCircle,
-        StepStatus.Failed => Icons.Material.Filled.Error,
-        StepStatus.Cancelled => Icons.Material.Filled.Cancel,
-        StepStatus.InProgress => Icons.Material.Filled.Autorenew,
-        _ => Icons.Material.Outlined.Circle,
-    };
-
-    public static Color ColorOf(StepStatus? status) => status switch
-    {
-        StepStatus.Completed => Color.Success,
-        StepStatus.Failed => Color.Error,
-        StepStatus.Cancelled => Color.Warning,
-        StepStatus.InProgress => Color.Primary,
-        _ => Color.Default,
-    };
-
     public static string StatusName(StepStatus? status) => status is { } s ? EnumNames<StepStatus>.Name(s) : "waiting";
+
+    /// <summary>The CSS icon of the state (app.css): a waiting and a pending step look alike.</summary>
+    public static string IconClass(StepStatus? status) => status switch
+    {
+        StepStatus.Completed => "cw-icon-completed",
+        StepStatus.Failed => "cw-icon-failed",
+        StepStatus.Cancelled => "cw-icon-cancelled",
+        StepStatus.InProgress => "cw-icon-in-progress",
+        _ => "cw-icon-waiting",
+    };
 
     public static string Label(StepStatus? status) => status switch
     {
