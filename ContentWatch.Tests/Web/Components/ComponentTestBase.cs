@@ -110,16 +110,29 @@ public abstract class ComponentTestBase : BunitContext
     /// <summary>The input (or text area) of the MudBlazor field whose label reads <paramref name="label"/>.</summary>
     protected static IElement Field<T>(IRenderedComponent<T> page, string label)
         where T : IComponent =>
-        page.Find($"#{page.FindAll("label").Single(l => l.TextContent.Trim() == label).GetAttribute("for")}");
+        Assert.Single(Fields(page, label));
+
+    /// <summary>The inputs of every MudBlazor field labelled <paramref name="label"/>, in document order.</summary>
+    protected static List<IElement> Fields<T>(IRenderedComponent<T> page, string label)
+        where T : IComponent =>
+        [.. page.FindAll("label").Where(l => l.TextContent.Trim() == label).Select(l => page.Find($"#{l.GetAttribute("for")}"))];
 
     /// <summary>
-    /// The validation message shown under a MudBlazor field: the text the invalid input is described by
-    /// (empty when the field is valid).
+    /// The message shown under a MudBlazor field marked invalid (empty when the field is valid): the helper line
+    /// of the field's own control, which the input is also described by when the field validates an EditForm.
     /// </summary>
-    protected static string ErrorNextTo(IElement field) =>
-        field.GetAttribute("aria-invalid") == "true" && field.GetAttribute("aria-describedby") is { } id
-            ? field.Closest(".mud-input-control")?.QuerySelector($"[id='{id}']")?.TextContent.Trim() ?? ""
-            : "";
+    protected static string ErrorNextTo(IElement field)
+    {
+        if (field.GetAttribute("aria-invalid") != "true")
+        {
+            return "";
+        }
+        var control = field.Closest(".mud-input-control");
+        var message = field.GetAttribute("aria-describedby") is { } id
+            ? control?.QuerySelector($"[id='{id}']")
+            : control?.QuerySelector(".mud-input-helper-text.mud-input-error .me-auto");
+        return message?.TextContent.Trim() ?? "";
+    }
 
     /// <summary>The button whose text reads <paramref name="text"/>.</summary>
     protected static IElement Button<T>(IRenderedComponent<T> page, string text)
