@@ -28,7 +28,8 @@ public sealed class StepProgress
 /// </summary>
 public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<RunProgress> logger) : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
+    private bool _disposed;
     private int _organizationId;
     private long _lastSequence;
     private Task? _watching;
@@ -77,7 +78,9 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
         {
             await _watching;
         }
-        _stop.TryReset();
+        // A cancelled source cannot be reset (TryReset refuses): following again needs a new one.
+        _stop.Dispose();
+        _stop = new CancellationTokenSource();
         var reloaded = await runs.GetAsync(_organizationId, Run.Id);
         await _dispatch(() =>
         {
@@ -241,8 +244,14 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
         }
     }
 
+    /// <summary>Stops following; safe to call twice (the component disposes it, then its DI scope does).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         await _stop.CancelAsync();
         if (_watching is not null)
         {
