@@ -76,6 +76,8 @@ public abstract class ComponentTestBase : BunitContext
 
         var organization = Services.GetRequiredService<CurrentOrganization>();
         await organization.LoadAsync(userId, TestContext.Current.CancellationToken);
+        // Pages disable their buttons until the circuit is interactive; these tests are the interactive circuit.
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         return organization;
     }
 
@@ -86,8 +88,6 @@ public abstract class ComponentTestBase : BunitContext
     protected IRenderedComponent<TPage> RenderPage<TPage>(CurrentOrganization organization, Action<ComponentParameterCollectionBuilder<TPage>>? parameters = null)
         where TPage : IComponent
     {
-        // Pages disable their buttons until the circuit is interactive; these tests are the interactive circuit.
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         Providers = Render(builder =>
         {
             builder.OpenComponent<MudPopoverProvider>(0);
