@@ -3,6 +3,7 @@ using Bunit;
 using Bunit.Rendering;
 using AngleSharp.Dom;
 using ContentWatch.Core.Agents;
+using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
@@ -14,6 +15,7 @@ using Microsoft.AspNetCore.Components;
 using ContentWatch.Web.Extensions;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor;
@@ -138,6 +140,29 @@ public abstract class ComponentTestBase : BunitContext
     protected static IElement Button<T>(IRenderedComponent<T> page, string text)
         where T : IComponent =>
         page.FindAll("button").Single(b => b.TextContent.Trim() == text);
+
+    /// <summary>The signed-in user's id.</summary>
+    protected string UserId => User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+
+    /// <summary>
+    /// A run of Alpha's standard workflow by the signed-in user, left in <paramref name="status"/> (nothing
+    /// executes it: no job is scheduled for a run set pending here).
+    /// </summary>
+    protected async Task<int> CreateRunAsync(string topic, RunStatus status = RunStatus.Idle)
+    {
+        var organizationId = await Factory.AlphaIdAsync();
+        await using var db = Factory.CreateDbContext();
+        var templateId = await db.Templates.Where(t => t.OrganizationId == organizationId && t.Name == "Standard Video Workflow").Select(t => t.Id)
+            .SingleAsync(TestContext.Current.CancellationToken);
+        var created = await Factory.Services.GetRequiredService<PipelineRuns>().CreateAsync(organizationId, UserId,
+            new RunInput(templateId, new Dictionary<string, string> { ["topic"] = topic }), TestContext.Current.CancellationToken);
+        Assert.True(created.Succeeded);
+        if (status != RunStatus.Idle)
+        {
+            await db.Runs.Where(r => r.Id == created.Value!.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status), TestContext.Current.CancellationToken);
+        }
+        return created.Value!.Id;
+    }
 
     private void Forward<TService>()
         where TService : class =>

@@ -79,7 +79,7 @@ public sealed class RunViewPageTests(ContentWatchFactory factory) : ComponentTes
         view.WaitForAssertion(() => Assert.Contains("Steer the steps still to come", view.Markup, StringComparison.Ordinal), Patience);
 
         var added = await Factory.Services.GetRequiredService<RunControl>().AddGuidanceAsync(
-            organization.Current!.Id, runId, UserId(), "Mention the grinder.", TestContext.Current.CancellationToken);
+            organization.Current!.Id, runId, UserId, "Mention the grinder.", TestContext.Current.CancellationToken);
 
         Assert.True(added.Succeeded);
         view.WaitForAssertion(() => Assert.Equal(["Mention the grinder."], GuidanceShown(view)), Patience);
@@ -167,24 +167,5 @@ public sealed class RunViewPageTests(ContentWatchFactory factory) : ComponentTes
             }
         }
         return chunks;
-    }
-
-    private string UserId() => User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)!.Value;
-
-    /// <summary>A run of the standard workflow, left in <paramref name="status"/> (no job executes a pending one here).</summary>
-    private async Task<int> CreateRunAsync(string topic, RunStatus status)
-    {
-        var organizationId = await Factory.AlphaIdAsync();
-        await using var db = Factory.CreateDbContext();
-        var templateId = await db.Templates.Where(t => t.OrganizationId == organizationId && t.Name == "Standard Video Workflow").Select(t => t.Id)
-            .SingleAsync(TestContext.Current.CancellationToken);
-        var created = await Factory.Services.GetRequiredService<PipelineRuns>().CreateAsync(organizationId, UserId(),
-            new RunInput(templateId, new Dictionary<string, string> { ["topic"] = topic }), TestContext.Current.CancellationToken);
-        Assert.True(created.Succeeded);
-        if (status != RunStatus.Idle)
-        {
-            await db.Runs.Where(r => r.Id == created.Value!.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status), TestContext.Current.CancellationToken);
-        }
-        return created.Value!.Id;
     }
 }
