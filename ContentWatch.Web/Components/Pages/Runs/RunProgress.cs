@@ -34,11 +34,11 @@ public sealed class StepProgress
 /// </summary>
 public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<RunProgress> logger) : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
+    private bool _disposed;
     private int _organizationId;
     private long _lastSequence;
     private Task? _watching;
-    private bool _disposed;
     private Func<Action, Task> _dispatch = action =>
     {
         action();
@@ -87,7 +87,9 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
         {
             await _watching;
         }
-        _stop.TryReset();
+        // A cancelled source cannot be reset (TryReset refuses): following again needs a new one.
+        _stop.Dispose();
+        _stop = new CancellationTokenSource();
         var reloaded = await runs.GetAsync(_organizationId, Run.Id);
         await _dispatch(() =>
         {

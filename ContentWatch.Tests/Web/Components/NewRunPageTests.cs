@@ -1,0 +1,88 @@
+using Bunit;
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Persistence.Seeding;
+using ContentWatch.Tests.Infrastructure;
+using ContentWatch.Web.Components.Pages.Runs;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ContentWatch.Tests.Web.Components;
+
+/// <summary>The launcher (<c>/runs/new</c>): validation, one run per launch, and the way to its live view.</summary>
+public sealed class NewRunPageTests(ContentWatchFactory factory) : ComponentTestBase(factory), IClassFixture<ContentWatchFactory>
+{
+    [Fact]
+    public async Task Launch_WithoutATopic_ShowsTheMessageNextToTheField_AndCreatesNoRun()
+    {
+        var page = RenderPage<NewRun>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail));
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        var runsBefore = await RunCountAsync();
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        var startedAt = navigation.Uri;
+
+        Field(page, "Audience").Change("baristas");
+        await page.Find("form").SubmitAsync();
+
+        Assert.Equal("Topic is required.", ErrorNextTo(Field(page, "Topic")));
+        Assert.Equal("", ErrorNextTo(Field(page, "Audience")));
+        Assert.Equal(runsBefore, await RunCountAsync());
+        Assert.Equal(startedAt, navigation.Uri);
+    }
+
+    [Fact]
+    public async Task Launch_WithATopic_CreatesAndTriggersExactlyOneRun_AndOpensItsLiveView()
+    {
+        var page = RenderPage<NewRun>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail));
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        var topic = $"Cold brew at home {Guid.NewGuid():N}";
+
+        Field(page, "Topic").Input(topic);
+        Field(page, "Audience").Change("students on a budget");
+        await page.Find("form").SubmitAsync();
+
+        var run = Assert.Single(await RunsAboutAsync(topic));
+        Assert.Equal("students on a budget", run.Inputs["audience"]);
+        Assert.Equal("Standard Video Workflow", run.Template.Name);
+        Assert.True(run.Attempt >= 1, "The launcher creates the run and triggers it.");
+        Assert.Equal($"http://localhost/runs/{run.Id}", Services.GetRequiredService<NavigationManager>().Uri);
+        Assert.Equal(RunStatus.Completed, (await Factory.WaitForRunToEndAsync(run.Id)).Status);
+    }
+
+    [Fact]
+    public async Task Launch_SubmittedAgainWhileTheFirstLaunchIsUnderWay_CreatesOneRun()
+    {
+        // Holding the user's authentication state back keeps the first launch in flight (as a slow database
+        // would) while the second click arrives.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var page = RenderPage<NewRun>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail, gate.Task));
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        var topic = $"Latte art {Guid.NewGuid():N}";
+        Field(page, "Topic").Input(topic);
+
+        var first = page.Find("form").SubmitAsync();
+        Assert.False(first.IsCompleted);
+        page.WaitForAssertion(() => Assert.True(Button(page, "Run pipeline").HasAttribute("disabled")));
+        await page.Find("form").SubmitAsync();
+        gate.SetResult();
+        await first;
+
+        var run = Assert.Single(await RunsAboutAsync(topic));
+        Assert.Equal($"http://localhost/runs/{run.Id}", Services.GetRequiredService<NavigationManager>().Uri);
+        Assert.False(Button(page, "Run pipeline").HasAttribute("disabled"));
+        await Factory.WaitForRunToEndAsync(run.Id);
+    }
+
+    private async Task<int> RunCountAsync()
+    {
+        await using var db = Factory.CreateDbContext();
+        return await db.Runs.CountAsync(TestContext.Current.CancellationToken);
+    }
+
+    private async Task<List<PipelineRun>> RunsAboutAsync(string topic)
+    {
+        await using var db = Factory.CreateDbContext();
+        var runs = await db.Runs.AsNoTracking().Include(r => r.Template).ToListAsync(TestContext.Current.CancellationToken);
+        return [.. runs.Where(r => r.Inputs.GetValueOrDefault("topic") == topic)];
+    }
+}

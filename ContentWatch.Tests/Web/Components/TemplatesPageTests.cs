@@ -1,0 +1,124 @@
+using Bunit;
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Persistence.Seeding;
+using ContentWatch.Core.Pipelines;
+using ContentWatch.Tests.Infrastructure;
+using ContentWatch.Web.Components.Pages.Admin;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ContentWatch.Tests.Web.Components;
+
+/// <summary>The templates admin page: who sees it, the editor's errors, and steps saved in the order shown.</summary>
+public sealed class TemplatesPageTests(ContentWatchFactory factory) : ComponentTestBase(factory), IClassFixture<ContentWatchFactory>
+{
+    [Fact]
+    public async Task Creator_SeesTheNotAuthorizedMessage_AndNoTemplates()
+    {
+        var page = RenderPage<Templates>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail));
+
+        page.WaitForAssertion(() => Assert.Contains("Not authorized", page.Find("h1").TextContent, StringComparison.Ordinal));
+        Assert.DoesNotContain(page.FindAll("button"), b => b.TextContent.Contains("New template", StringComparison.Ordinal));
+        Assert.Empty(page.FindAll("table"));
+        Assert.DoesNotContain("Standard Video Workflow", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Admin_SeesEveryTemplateOfTheOrganization()
+    {
+        var page = RenderPage<Templates>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
+        var names = await TemplateNamesAsync();
+
+        page.WaitForAssertion(() => Assert.Equal(names.Order(), TemplateRows(page).Order()));
+        Assert.Contains("Standard Video Workflow", names);
+        Button(page, "New template");
+        Assert.DoesNotContain("Not authorized", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Save_WithAnEmptyStepName_ShowsTheErrorNextToThatStep_AndSavesNothing()
+    {
+        var page = RenderPage<Templates>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
+        page.WaitForAssertion(() => Assert.NotEmpty(TemplateRows(page)));
+        var name = $"Shorts {Guid.NewGuid():N}";
+
+        await Button(page, "New template").ClickAsync(new MouseEventArgs());
+        Field(page, "Name").Change(name);
+        await Button(page, "Add step").ClickAsync(new MouseEventArgs());
+        Fields(page, "Step name")[1].Change("");
+        await Button(page, "Save").ClickAsync(new MouseEventArgs());
+
+        page.WaitForAssertion(() => Assert.Equal("Step name is required.", ErrorNextTo(Fields(page, "Step name")[1])));
+        Assert.Equal("", ErrorNextTo(Fields(page, "Step name")[0]));
+        Assert.Equal("", ErrorNextTo(Field(page, "Name")));
+        Assert.DoesNotContain(name, await TemplateNamesAsync());
+    }
+
+    [Fact]
+    public async Task Save_WithoutSteps_ShowsTheStepsError_AndSavesNothing()
+    {
+        var page = RenderPage<Templates>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
+        page.WaitForAssertion(() => Assert.NotEmpty(TemplateRows(page)));
+        var name = $"Empty {Guid.NewGuid():N}";
+
+        await Button(page, "New template").ClickAsync(new MouseEventArgs());
+        Field(page, "Name").Change(name);
+        await page.Find("button[aria-label='Remove step 1']").ClickAsync(new MouseEventArgs());
+        Assert.Empty(Fields(page, "Step name"));
+        await Button(page, "Save").ClickAsync(new MouseEventArgs());
+
+        page.WaitForAssertion(() => Assert.Contains(
+            "A template needs between 1 and 20 steps (it has 0).", page.Find(".mud-alert").TextContent, StringComparison.Ordinal));
+        Assert.DoesNotContain(name, await TemplateNamesAsync());
+    }
+
+    [Fact]
+    public async Task AddingMovingAndRemovingSteps_ThenSaving_StoresTheStepsInTheOrderShown()
+    {
+        var name = await TemplateWithStepsAsync("Research", "Draft", "Polish");
+        var page = RenderPage<Templates>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
+        page.WaitForAssertion(() => Assert.Contains(name, TemplateRows(page)));
+
+        await page.FindAll("a").Single(a => a.TextContent.Trim() == name).ClickAsync(new MouseEventArgs());
+        Assert.Equal(["Research", "Draft", "Polish"], StepNames(page));
+        await Button(page, "Add step").ClickAsync(new MouseEventArgs());
+        Fields(page, "Step name")[3].Change("Publish");
+        await page.Find("button[aria-label='Move step 3 up']").ClickAsync(new MouseEventArgs());
+        await page.Find("button[aria-label='Remove step 1']").ClickAsync(new MouseEventArgs());
+        Assert.Equal(["Polish", "Draft", "Publish"], StepNames(page));
+        await Button(page, "Save").ClickAsync(new MouseEventArgs());
+
+        page.WaitForAssertion(() => Assert.Contains(page.FindAll("tbody tr"), r => r.TextContent.Contains(name, StringComparison.Ordinal) && r.QuerySelector("td[data-label='Steps']")!.TextContent.Trim() == "3"));
+        await using var db = Factory.CreateDbContext();
+        var stored = await db.Steps.Where(s => s.Template.Name == name).OrderBy(s => s.Order).Select(s => new { s.Order, s.Name })
+            .ToListAsync(TestContext.Current.CancellationToken);
+        Assert.Equal([(1, "Polish"), (2, "Draft"), (3, "Publish")], stored.Select(s => (s.Order, s.Name)));
+    }
+
+    private static List<string> TemplateRows(IRenderedComponent<Templates> page) =>
+        [.. page.FindAll("tbody td[data-label='Name']").Select(td => td.TextContent.Trim())];
+
+    private static List<string> StepNames(IRenderedComponent<Templates> page) =>
+        [.. Fields(page, "Step name").Select(f => f.GetAttribute("value") ?? "")];
+
+    private async Task<List<string>> TemplateNamesAsync()
+    {
+        var organizationId = await Factory.AlphaIdAsync();
+        await using var db = Factory.CreateDbContext();
+        return await db.Templates.Where(t => t.OrganizationId == organizationId).Select(t => t.Name).ToListAsync(TestContext.Current.CancellationToken);
+    }
+
+    private async Task<string> TemplateWithStepsAsync(params string[] stepNames)
+    {
+        var organizationId = await Factory.AlphaIdAsync();
+        await using var db = Factory.CreateDbContext();
+        var agentId = await db.Agents.Where(a => a.OrganizationId == organizationId).Select(a => a.Id).FirstAsync(TestContext.Current.CancellationToken);
+        var name = $"Reorder {Guid.NewGuid():N}";
+        var created = await Factory.Services.GetRequiredService<PipelineTemplates>().CreateAsync(organizationId, new TemplateInput(name, "", true,
+            [.. stepNames.Select((s, i) => new StepInput(s, EnumNames<StepType>.Name(StepType.ScriptGeneration), i + 1, agentId, "Write about {topic}."))]),
+            TestContext.Current.CancellationToken);
+        Assert.True(created.Succeeded);
+        return name;
+    }
+}
