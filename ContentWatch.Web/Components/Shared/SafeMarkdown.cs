@@ -30,19 +30,16 @@ public static class SafeMarkdown
     /// </summary>
     public static IReadOnlyList<string> Blocks(string markdown)
     {
-        var blocks = new List<string>();
-        foreach (var chunk in ChunksAtBlankLines(markdown))
+        var document = Markdown.Parse(markdown, Pipeline);
+        var blocks = new List<string>(document.Count);
+        for (var i = 0; i < document.Count; i++)
         {
-            var document = Markdown.Parse(chunk, Pipeline);
-            for (var i = 0; i < document.Count; i++)
+            // From this block's start to the next one's, so that no character of the source is dropped.
+            var start = i == 0 ? 0 : document[i].Span.Start;
+            var end = i + 1 < document.Count ? document[i + 1].Span.Start : markdown.Length;
+            if (end > start)
             {
-                // From this block's start to the next one's, so that no character of the source is dropped.
-                var start = i == 0 ? 0 : document[i].Span.Start;
-                var end = i + 1 < document.Count ? document[i + 1].Span.Start : chunk.Length;
-                if (end > start)
-                {
-                    blocks.Add(chunk[start..end]);
-                }
+                blocks.Add(markdown[start..end]);
             }
         }
         return blocks;
@@ -58,7 +55,8 @@ public static class SafeMarkdown
         var parts = document switch
         {
             [ParagraphBlock] => Parts(block.TrimEnd('\n', '\r').Split('\n').Select(line => line.Trim()), "<p>", "</p>"),
-            [ListBlock list] => Parts(list.Select((item, i) => block[item.Span.Start..(i + 1 < list.Count ? list[i + 1].Span.Start : block.Length)]), "<li>", "</li>", within: true),
+            // A loose list (items apart) puts paragraphs in its items, which an item rendered alone would not.
+            [ListBlock { IsLoose: false } list] => Parts(list.Select((item, i) => block[item.Span.Start..(i + 1 < list.Count ? list[i + 1].Span.Start : block.Length)]), "<li>", "</li>", within: true),
             _ => null,
         };
         return parts is null
@@ -85,29 +83,6 @@ public static class SafeMarkdown
             parts.Add(within ? html[start..(end + close.Length)] : html[(start + open.Length)..end]);
         }
         return parts;
-    }
-
-    private static IEnumerable<string> ChunksAtBlankLines(string markdown)
-    {
-        var start = 0;
-        var inFence = false;
-        for (var i = 0; i < markdown.Length; i++)
-        {
-            if (markdown[i] == '`' && i + 2 < markdown.Length && markdown[i + 1] == '`' && markdown[i + 2] == '`' && (i == 0 || markdown[i - 1] == '\n'))
-            {
-                inFence = !inFence;
-            }
-            if (!inFence && markdown[i] == '\n' && i + 1 < markdown.Length && markdown[i + 1] == '\n')
-            {
-                yield return markdown[start..i];
-                start = i + 2;
-                i++;
-            }
-        }
-        if (start < markdown.Length)
-        {
-            yield return markdown[start..];
-        }
     }
 }
 
