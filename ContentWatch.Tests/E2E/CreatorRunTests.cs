@@ -24,6 +24,7 @@ public sealed partial class CreatorRunTests(BrowserHost host) : IClassFixture<Br
         await page.WaitForURLAsync(RunUrl());
         var runId = int.Parse(RunUrl().Match(page.Url).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         await Assertions.Expect(page.Locator(".cw-markdown").First).ToContainTextAsync("Home espresso", new() { Timeout = 20_000 });
+        await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot("live-run-streaming") });
         await Assertions.Expect(page.Locator("[data-status=completed]")).ToHaveCountAsync(4, new() { Timeout = 60_000 });
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByText("Download .md").ClickAsync());

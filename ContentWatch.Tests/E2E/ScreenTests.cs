@@ -23,7 +23,8 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>
     public async Task Screen_HasNoSeriousAccessibilityViolation_InLightAndDarkTheme(string screen)
     {
         var page = await OpenAsync(screen, width: 1280);
-        await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(screen), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(screen) });
+        await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(screen + "-full"), FullPage = true });
         await AssertNoSeriousViolationsAsync(page, $"{screen} (light)");
 
         if (screen != "login")

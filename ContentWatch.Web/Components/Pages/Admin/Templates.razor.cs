@@ -52,10 +52,18 @@ public sealed partial class Templates
         PromptTemplate = "Write about {topic} for {audience} as a {format}.",
     });
 
+    // Errors are keyed by position (steps[2].name): once steps move, they would point at the wrong step.
     private void Move(int index, int by)
     {
         var steps = _editing!.Steps;
         (steps[index], steps[index + by]) = (steps[index + by], steps[index]);
+        _errors = new Dictionary<string, string[]>();
+    }
+
+    private void RemoveStep(int index)
+    {
+        _editing!.Steps.RemoveAt(index);
+        _errors = new Dictionary<string, string[]>();
     }
 
     private async Task SaveAsync()
