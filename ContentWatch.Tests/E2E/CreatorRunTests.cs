@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence.Seeding;
+using ContentWatch.Tests.Web.Endpoints;
 using Microsoft.Playwright;
 
 namespace ContentWatch.Tests.E2E;
@@ -67,6 +68,40 @@ public sealed partial class CreatorRunTests(BrowserHost host) : IClassFixture<Br
         Assert.Equal(0, await page.Locator(".cw-markdown script").CountAsync());
         Assert.Equal(0, await page.Locator(".cw-markdown [onerror]").CountAsync());
         Assert.Equal(0, await page.Locator(".cw-markdown a[href^='javascript']").CountAsync());
+    }
+
+    [Fact]
+    public async Task HostileGuideline_RendersInert_InTheLiveViewAndTheRetrievalPreview()
+    {
+        using var admin = await host.ApiAsync(DemoDataSeeder.AlphaAdminEmail);
+        var orgId = await host.Factory.AlphaIdAsync();
+        // "espresso" in the title puts it first for an espresso topic, so the writer names and quotes it.
+        await ApiBuilders.CreateIdAsync(admin, ApiBuilders.Knowledge(orgId), new Dictionary<string, object?>
+        {
+            ["title"] = "Espresso at home voice <script>window.__xss=4</script><img src=x onerror=\"window.__xss=5\">",
+            ["content"] = "Talk about espresso at home plainly: home espresso, espresso, espresso. [tap here](javascript:window.__xss=6) <img src=x onerror=\"window.__xss=7\"> espresso espresso.",
+            ["category"] = "brand_voice",
+        });
+
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaAdminEmail);
+        await page.GotoAsync("/runs/new");
+        var launch = page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" });
+        await Assertions.Expect(launch).ToBeEnabledAsync();
+        await page.GetByLabel("Topic").FillAsync("Espresso at home");
+        await launch.ClickAsync();
+        await page.WaitForURLAsync(RunUrl());
+        await Assertions.Expect(page.Locator("[data-status=completed]")).ToHaveCountAsync(4, new() { Timeout = 60_000 });
+        Assert.Contains("Espresso at home voice", await page.Locator("[data-step]").First.InnerTextAsync(), StringComparison.Ordinal);
+
+        await BrowserHost.GotoInteractiveAsync(page, "/admin/knowledge");
+        await page.GetByLabel("Topic and inputs").FillAsync("espresso");
+        await Assertions.Expect(page.Locator("[data-preview-title]").First).ToContainTextAsync("Espresso at home voice");
+        await page.Locator("tbody tr a", new() { HasTextString = "Espresso at home voice" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Content (markdown)")).ToBeVisibleAsync();
+
+        Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
+        Assert.Equal(0, await page.Locator("main script, main [onerror], main a[href^='javascript']").CountAsync());
     }
 
     [GeneratedRegex(@"/runs/(\d+)$")]
