@@ -16,7 +16,7 @@ namespace ContentWatch.Tests.E2E;
 /// The app on a real loopback port (Kestrel, in-process) and Debian's chromium driven by Playwright.
 /// Needs the chromium package: skipped with a reason on a machine without it, failing under CI=true.
 /// </summary>
-public class BrowserHost : IAsyncLifetime
+public partial class BrowserHost : IAsyncLifetime
 {
     private readonly ContentWatchFactory _factory = new();
     private WebApplicationFactory<Program>? _app;
@@ -73,6 +73,25 @@ public class BrowserHost : IAsyncLifetime
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync(BaseUrl.TrimEnd('/') + "/");
     }
+
+    /// <summary>Launches a run from /runs/new as a person would, and returns its id once its live view is open.</summary>
+    public static async Task<int> LaunchAsync(IPage page, string topic, string? audience = null)
+    {
+        await page.GotoAsync("/runs/new");
+        var launch = page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" });
+        await Assertions.Expect(launch).ToBeEnabledAsync();
+        await page.GetByLabel("Topic").FillAsync(topic);
+        if (audience is not null)
+        {
+            await page.GetByLabel("Audience").FillAsync(audience);
+        }
+        await launch.ClickAsync();
+        await page.WaitForURLAsync(RunUrl());
+        return int.Parse(RunUrl().Match(page.Url).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"/runs/(\d+)$")]
+    private static partial System.Text.RegularExpressions.Regex RunUrl();
 
     /// <summary>Opens a path and waits for its circuit: before that, clicks are lost to the prerendered page.</summary>
     public static async Task GotoInteractiveAsync(IPage page, string path)

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence.Seeding;
 using ContentWatch.Tests.Web.Endpoints;
@@ -7,7 +6,7 @@ using Microsoft.Playwright;
 namespace ContentWatch.Tests.E2E;
 
 /// <summary>A creator in a real browser: log in, launch the Standard Video Workflow, watch it, download it.</summary>
-public sealed partial class CreatorRunTests(BrowserHost host) : IClassFixture<BrowserHost>
+public sealed class CreatorRunTests(BrowserHost host) : IClassFixture<BrowserHost>
 {
     [Fact]
     public async Task Creator_LaunchesARun_WatchesFourStepsStream_AndDownloadsTheMarkdown()
@@ -15,15 +14,8 @@ public sealed partial class CreatorRunTests(BrowserHost host) : IClassFixture<Br
         var page = await host.NewPageAsync();
         await host.LogInAsync(page, DemoDataSeeder.AlphaCreatorEmail);
 
-        await page.GotoAsync("/runs/new");
-        var launch = page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" });
-        await Assertions.Expect(launch).ToBeEnabledAsync();
-        await page.GetByLabel("Topic").FillAsync("Home espresso for beginners");
-        await page.GetByLabel("Audience").FillAsync("students on a budget");
-        await launch.ClickAsync();
+        var runId = await BrowserHost.LaunchAsync(page, "Home espresso for beginners", "students on a budget");
 
-        await page.WaitForURLAsync(RunUrl());
-        var runId = int.Parse(RunUrl().Match(page.Url).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         await Assertions.Expect(page.Locator(".cw-markdown").First).ToContainTextAsync("Home espresso", new() { Timeout = 20_000 });
         await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot("live-run-streaming") });
         await Assertions.Expect(page.Locator("[data-status=completed]")).ToHaveCountAsync(4, new() { Timeout = 60_000 });
@@ -55,12 +47,7 @@ public sealed partial class CreatorRunTests(BrowserHost host) : IClassFixture<Br
         const string Hostile = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\"> [click me](javascript:window.__xss=3) espresso";
         var page = await host.NewPageAsync();
         await host.LogInAsync(page, DemoDataSeeder.AlphaCreatorEmail);
-        await page.GotoAsync("/runs/new");
-        var launch = page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" });
-        await Assertions.Expect(launch).ToBeEnabledAsync();
-        await page.GetByLabel("Topic").FillAsync(Hostile);
-        await launch.ClickAsync();
-        await page.WaitForURLAsync(RunUrl());
+        await BrowserHost.LaunchAsync(page, Hostile);
         await Assertions.Expect(page.Locator("[data-status=completed]")).ToHaveCountAsync(4, new() { Timeout = 60_000 });
 
         Assert.Contains("click me", await page.Locator(".cw-markdown").First.InnerTextAsync(), StringComparison.Ordinal);
@@ -85,12 +72,7 @@ public sealed partial class CreatorRunTests(BrowserHost host) : IClassFixture<Br
 
         var page = await host.NewPageAsync();
         await host.LogInAsync(page, DemoDataSeeder.AlphaAdminEmail);
-        await page.GotoAsync("/runs/new");
-        var launch = page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" });
-        await Assertions.Expect(launch).ToBeEnabledAsync();
-        await page.GetByLabel("Topic").FillAsync("Espresso at home");
-        await launch.ClickAsync();
-        await page.WaitForURLAsync(RunUrl());
+        await BrowserHost.LaunchAsync(page, "Espresso at home");
         await Assertions.Expect(page.Locator("[data-status=completed]")).ToHaveCountAsync(4, new() { Timeout = 60_000 });
         Assert.Contains("Espresso at home voice", await page.Locator("[data-step]").First.InnerTextAsync(), StringComparison.Ordinal);
 
@@ -103,9 +85,6 @@ public sealed partial class CreatorRunTests(BrowserHost host) : IClassFixture<Br
         Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
         Assert.Equal(0, await page.Locator("main script, main [onerror], main a[href^='javascript']").CountAsync());
     }
-
-    [GeneratedRegex(@"/runs/(\d+)$")]
-    private static partial Regex RunUrl();
 }
 
 /// <summary>An admin in a real browser.</summary>
@@ -145,12 +124,7 @@ public sealed class SharedRunTests(BrowserHost host) : IClassFixture<BrowserHost
         var admin = await host.NewPageAsync();
         await host.LogInAsync(creator, DemoDataSeeder.AlphaCreatorEmail);
         await host.LogInAsync(admin, DemoDataSeeder.AlphaAdminEmail);
-        await creator.GotoAsync("/runs/new");
-        var launch = creator.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" });
-        await Assertions.Expect(launch).ToBeEnabledAsync();
-        await creator.GetByLabel("Topic").FillAsync("Electric bikes for commuters");
-        await launch.ClickAsync();
-        await creator.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/runs/\d+$"));
+        await BrowserHost.LaunchAsync(creator, "Electric bikes for commuters");
         await admin.GotoAsync(creator.Url);
 
         var send = creator.GetByRole(AriaRole.Button, new() { Name = "Send guidance" });
