@@ -10,10 +10,19 @@ public sealed record TemplateInput(string? Name, string? Description, bool? IsAc
 public sealed record StepInput(string? Name, string? StepType, int? Order, int? AgentId, string? PromptTemplate);
 
 /// <summary>The organization's pipeline templates and their ordered steps.</summary>
-public sealed class PipelineTemplates(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock)
+public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock)
 {
     /// <summary>Placeholders a prompt template may use; run inputs with other keys work too.</summary>
     public static IReadOnlyList<string> KnownPlaceholders { get; } = ["{topic}", "{audience}", "{format}"];
+
+    /// <summary>The input names a template's prompts ask for (<c>{name}</c>), in the order they first appear.</summary>
+    public static IReadOnlyList<string> InputsUsedBy(PipelineTemplate template) =>
+        [.. template.Steps.OrderBy(s => s.Order)
+            .SelectMany(s => PlaceholderPattern().Matches(s.PromptTemplate).Select(m => m.Groups[1].Value))
+            .Distinct(StringComparer.Ordinal)];
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{([A-Za-z][A-Za-z0-9_]{0,99})\}")]
+    private static partial System.Text.RegularExpressions.Regex PlaceholderPattern();
 
     public async Task<IReadOnlyList<PipelineTemplate>> ListAsync(int organizationId, bool activeOnly = false, CancellationToken cancellationToken = default)
     {

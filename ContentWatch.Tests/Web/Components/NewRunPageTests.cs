@@ -73,6 +73,64 @@ public sealed class NewRunPageTests(ContentWatchFactory factory) : ComponentTest
         await Factory.WaitForRunToEndAsync(run.Id);
     }
 
+    [Fact]
+    public async Task ATemplateAskingForMoreInputs_GetsAFieldForEach_AndTheRunCarriesWhatWasFilledIn()
+    {
+        var organization = await SignInAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var templateName = $"Tone piece {Guid.NewGuid():N}";
+        await CreateTemplateAsync(organization.Current!.Id, templateName, "Write about {topic} in a {tone} tone for {platform}, as a {format}.");
+        var page = RenderPage<NewRun>(organization);
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+
+        await ChooseTemplateAsync(page, templateName);
+
+        page.WaitForAssertion(() => Assert.Equal(["tone", "platform"], Fields(page, "Name").Select(f => f.GetAttribute("value"))));
+        var topic = $"Matcha {Guid.NewGuid():N}";
+        Field(page, "Topic").Input(topic);
+        Field(page, "tone").Change("warm and plain");
+        await page.Find("form").SubmitAsync();
+
+        var run = Assert.Single(await RunsAboutAsync(topic));
+        Assert.Equal(templateName, run.Template.Name);
+        Assert.Equal("warm and plain", run.Inputs["tone"]);
+        Assert.False(run.Inputs.ContainsKey("platform"), "An input left empty is not sent.");
+        await Factory.WaitForRunToEndAsync(run.Id);
+    }
+
+    [Fact]
+    public async Task AnExtraInputNamedLikeAStandardOne_IsRefusedNextToItsName_AndCreatesNoRun()
+    {
+        var page = RenderPage<NewRun>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail));
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        var runsBefore = await RunCountAsync();
+
+        await Button(page, "Add input").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        Fields(page, "Name").Last().Change("audience");
+        Field(page, "audience").Change("teachers");
+        Field(page, "Topic").Input("Pour-over coffee");
+        await page.Find("form").SubmitAsync();
+
+        page.WaitForAssertion(() => Assert.Equal("audience has its own field above.", ErrorNextTo(Fields(page, "Name").Last())));
+        Assert.Equal(runsBefore, await RunCountAsync());
+    }
+
+    private async Task CreateTemplateAsync(int organizationId, string name, string prompt)
+    {
+        await using var db = Factory.CreateDbContext();
+        var writer = await db.Agents.FirstAsync(a => a.OrganizationId == organizationId && a.Role == AgentRole.Writer, TestContext.Current.CancellationToken);
+        var templates = Factory.Services.GetRequiredService<ContentWatch.Core.Pipelines.PipelineTemplates>();
+        var created = await templates.CreateAsync(organizationId, new ContentWatch.Core.Pipelines.TemplateInput(name, "A template asking for more inputs.", true,
+            [new ContentWatch.Core.Pipelines.StepInput("Write it", "script_generation", 1, writer.Id, prompt)]));
+        Assert.True(created.Succeeded, created.Detail);
+    }
+
+    private async Task ChooseTemplateAsync(IRenderedComponent<NewRun> page, string name)
+    {
+        await Field(page, "Pipeline").Closest(".mud-input-control")!.MouseDownAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        Providers.WaitForAssertion(() => Assert.Contains(Providers.FindAll(".mud-list-item"), i => i.TextContent.Trim() == name));
+        await Providers.FindAll(".mud-list-item").Single(i => i.TextContent.Trim() == name).ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+    }
+
     private async Task<int> RunCountAsync()
     {
         await using var db = Factory.CreateDbContext();
