@@ -35,6 +35,9 @@ public partial class BrowserHost : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        // The whole suite shares two cores with a dozen browsers and app hosts: 5 s (Playwright's default) is
+        // a busy machine's hiccup, not a failure. A missing element still fails, after 15 s.
+        Assertions.SetDefaultExpectTimeout(15_000);
         await _factory.InitializeAsync();
         _app = _factory.WithWebHostBuilder(b => b.UseSetting("AI:Simulated:ChunkDelayMs", ChunkDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         _app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
