@@ -79,7 +79,7 @@ public sealed class CreatorRunTests(BrowserHost host) : IClassFixture<BrowserHos
         await BrowserHost.GotoInteractiveAsync(page, "/admin/knowledge");
         await page.GetByLabel("Topic and inputs").FillAsync("espresso");
         await Assertions.Expect(page.Locator("[data-preview-title]").First).ToContainTextAsync("Espresso at home voice");
-        await page.Locator("tbody tr a", new() { HasTextString = "Espresso at home voice" }).ClickAsync();
+        await page.Locator("tbody tr button.cw-link-button", new() { HasTextString = "Espresso at home voice" }).ClickAsync();
         await Assertions.Expect(page.GetByLabel("Content (markdown)")).ToBeVisibleAsync();
 
         Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));

@@ -99,7 +99,7 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>
                 await Assertions.Expect(page.Locator("[data-preview-title]").First).ToBeVisibleAsync();
                 if (screen == "knowledge-editor")
                 {
-                    await page.Locator("tbody tr a").First.ClickAsync();
+                    await page.Locator("tbody tr button.cw-link-button").First.ClickAsync();
                     await Assertions.Expect(page.GetByLabel("Content (markdown)")).ToBeVisibleAsync();
                 }
                 break;
@@ -144,5 +144,56 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>
         (await api.PostAsync($"{ApiBuilders.Runs(orgId)}/{runId}/trigger", null)).EnsureSuccessStatusCode();
         await host.Factory.WaitForRunToEndAsync(runId, TimeSpan.FromSeconds(60));
         return runId;
+    }
+}
+
+/// <summary>Keyboard only: what a person who does not use a mouse needs to get through the main paths.</summary>
+public sealed class KeyboardTests(BrowserHost host) : IClassFixture<BrowserHost>
+{
+    [Fact]
+    public async Task Launcher_SubmitsWithEnter_AndTheRunOpens()
+    {
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaCreatorEmail);
+        await BrowserHost.GotoInteractiveAsync(page, "/runs/new");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" })).ToBeEnabledAsync();
+
+        await page.GetByLabel("Topic").FocusAsync();
+        await page.Keyboard.TypeAsync("Sourdough for busy parents");
+        await page.Keyboard.PressAsync("Enter");
+
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/runs/\d+$"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Sourdough for busy parents");
+    }
+
+    [Fact]
+    public async Task AdminLists_OpenTheEditor_FromTheKeyboard()
+    {
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaAdminEmail);
+        await BrowserHost.GotoInteractiveAsync(page, "/admin/agents");
+        var agent = page.GetByRole(AriaRole.Button, new() { Name = "Script Writer" });
+        await Assertions.Expect(agent).ToBeVisibleAsync();
+
+        await agent.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByLabel("System prompt")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task LiveView_ThoughtsOpenFromTheKeyboard()
+    {
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaCreatorEmail);
+        await BrowserHost.LaunchAsync(page, "Kombucha basics");
+        var thoughts = page.Locator("[data-step='1'] .cw-thoughts-toggle");
+        await Assertions.Expect(thoughts).ToBeVisibleAsync();
+
+        await thoughts.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(thoughts).ToHaveAttributeAsync("aria-expanded", "true");
+        await Assertions.Expect(page.Locator("[data-step='1'] .cw-thoughts li").First).ToContainTextAsync("takes step 1");
     }
 }

@@ -54,9 +54,9 @@ public sealed class AgentsPageTests(ContentWatchFactory factory) : ComponentTest
     {
         var page = RenderPage<Agents>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
         var original = (await AgentNamesAsync())[0];
-        page.WaitForAssertion(() => Assert.Single(page.FindAll("a"), a => a.TextContent.Trim() == original));
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("button.cw-link-button"), a => a.TextContent.Trim() == original));
 
-        await page.FindAll("a").Single(a => a.TextContent.Trim() == original).ClickAsync(new MouseEventArgs());
+        await page.FindAll("button.cw-link-button").Single(a => a.TextContent.Trim() == original).ClickAsync(new MouseEventArgs());
         Field(page, "Name").Change("Renamed writer");
         Field(page, "System prompt").Change(new string('x', 20_001));
         await Button(page, "Save").ClickAsync(new MouseEventArgs());

@@ -80,7 +80,7 @@ public sealed class TemplatesPageTests(ContentWatchFactory factory) : ComponentT
         var page = RenderPage<Templates>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
         page.WaitForAssertion(() => Assert.Contains(name, TemplateRows(page)));
 
-        await page.FindAll("a").Single(a => a.TextContent.Trim() == name).ClickAsync(new MouseEventArgs());
+        await page.FindAll("button.cw-link-button").Single(a => a.TextContent.Trim() == name).ClickAsync(new MouseEventArgs());
         Assert.Equal(["Research", "Draft", "Polish"], StepNames(page));
         await Button(page, "Add step").ClickAsync(new MouseEventArgs());
         Fields(page, "Step name")[3].Change("Publish");

@@ -21,7 +21,21 @@ public static class SafeMarkdown
 
     private static readonly HtmlSanitizer Sanitizer = new();
 
-    public static string ToHtml(string markdown) => Sanitizer.Sanitize(Markdown.ToHtml(markdown, Pipeline));
+    /// <summary>
+    /// Markdown headings two levels down: the text shows under a page title (h1) and a step (h2), and
+    /// a model's "# Title" must not make a second h1 of the page.
+    /// </summary>
+    private const int HeadingOffset = 2;
+
+    public static string ToHtml(string markdown)
+    {
+        var document = Markdown.Parse(markdown, Pipeline);
+        foreach (var heading in document.Descendants<HeadingBlock>())
+        {
+            heading.Level = Math.Min(6, heading.Level + HeadingOffset);
+        }
+        return Sanitizer.Sanitize(document.ToHtml(Pipeline));
+    }
 
     /// <summary>
     /// The text split into its top-level blocks (headings, paragraphs, lists, tables, code), each with its
