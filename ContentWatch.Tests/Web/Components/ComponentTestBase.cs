@@ -137,6 +137,14 @@ public abstract class ComponentTestBase : BunitContext
         return message?.TextContent.Trim() ?? "";
     }
 
+    /// <summary>Opens the MudSelect that holds <paramref name="field"/> and picks the option reading <paramref name="option"/>.</summary>
+    protected async Task ChooseAsync(IElement field, string option)
+    {
+        await field.Closest(".mud-input-control")!.MouseDownAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        Providers.WaitForAssertion(() => Assert.Contains(Providers.FindAll(".mud-list-item"), i => i.TextContent.Trim() == option));
+        await Providers.FindAll(".mud-list-item").Single(i => i.TextContent.Trim() == option).ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+    }
+
     /// <summary>The button whose text reads <paramref name="text"/>.</summary>
     protected static IElement Button<T>(IRenderedComponent<T> page, string text)
         where T : IComponent =>

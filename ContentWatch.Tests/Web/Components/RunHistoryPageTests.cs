@@ -21,10 +21,7 @@ public sealed class RunHistoryPageTests(ContentWatchFactory factory) : Component
         var page = RenderPage<RunHistory>(organization);
         page.WaitForAssertion(() => Assert.Subset(RunLinks(page).ToHashSet(), new HashSet<string> { $"runs/{failed}", $"runs/{idle}" }), Patience);
 
-        await page.FindAll("label").Single(l => l.TextContent.Trim() == "Status")
-            .Closest(".mud-input-control")!.MouseDownAsync(new MouseEventArgs());
-        Providers.WaitForAssertion(() => Assert.Contains(Providers.FindAll(".mud-list-item"), i => i.TextContent.Trim() == "Failed"));
-        await Providers.FindAll(".mud-list-item").Single(i => i.TextContent.Trim() == "Failed").ClickAsync(new MouseEventArgs());
+        await ChooseAsync(page.FindAll("label").Single(l => l.TextContent.Trim() == "Status"), "Failed");
 
         page.WaitForAssertion(() =>
         {
