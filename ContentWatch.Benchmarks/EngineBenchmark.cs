@@ -84,7 +84,7 @@ internal static class EngineBenchmark
             }
             await foreach (var e in subscription.Reader.ReadAllAsync())
             {
-                if (e.Type == RunEventTypes.RunStarted)
+                if (e.Type == RunEventType.RunStarted)
                 {
                     latencies.Add(accepted.Elapsed.TotalMilliseconds);
                     break;

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ContentWatch.Core.Domain;
 
@@ -67,4 +68,27 @@ public static class EnumDisplay
         RunStatus.InProgress => "In progress",
         _ => status.ToString(),
     };
+}
+
+/// <summary>
+/// Writes and reads every enum by its <see cref="EnumNames{TEnum}"/> name: JSON at the edges (SSE, the Redis
+/// wire) speaks the same snake_case as the database and the REST API.
+/// </summary>
+public sealed class EnumNameJsonConverter : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert))!;
+
+    private sealed class Converter<TEnum> : JsonConverter<TEnum> where TEnum : struct, Enum
+    {
+        public override TEnum Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            EnumNames<TEnum>.TryParse(reader.GetString(), out var value)
+                ? value
+                : throw new JsonException($"Expected one of {string.Join(", ", EnumNames<TEnum>.All)}.");
+
+        public override void Write(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(EnumNames<TEnum>.Name(value));
+    }
 }

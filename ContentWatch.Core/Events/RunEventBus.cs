@@ -1,15 +1,18 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using ContentWatch.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
 
 namespace ContentWatch.Core.Events;
 
 /// <summary>
 /// The run event bus (ARCHITECTURE.md §6): the engine publishes, circuits and SSE streams subscribe per
-/// run. In-process by default; <see cref="RedisRunEventRelay"/> carries events between nodes when Redis
-/// is configured. It remembers the current attempt's events of each run, so that a watcher that joins
-/// late can be replayed what it missed.
+/// run. Events cross to other nodes through its <see cref="IRunEventTransport"/> (in-process, or Redis).
+/// It numbers each run's events itself — continuing from the run row's last stored number the first time
+/// it meets a run — and remembers the current attempt's events, so that a watcher that joins late can be
+/// replayed what it missed.
 /// </summary>
-public sealed class RunEventBus(TimeProvider clock)
+public sealed class RunEventBus
 {
     /// <summary>Events kept per run for late watchers; older ones are rebuilt from the database instead.</summary>
     public const int HistoryLimit = 20_000;
@@ -19,49 +22,45 @@ public sealed class RunEventBus(TimeProvider clock)
 
     private readonly ConcurrentDictionary<int, RunChannel> _runs = new();
     private readonly ConcurrentQueue<int> _finished = new();
+    private readonly IRunEventTransport _transport;
+    private readonly IDbContextFactory<ContentWatchDbContext> _dbFactory;
+    private readonly TimeProvider _clock;
 
-    /// <summary>Hands a published event to the other nodes; set by the Redis relay.</summary>
-    internal Func<RunEvent, ValueTask>? Relay { get; set; }
-
-    /// <summary>Gives the next sequence number; the Redis relay replaces it with a counter shared by all nodes.</summary>
-    internal Func<int, long, ValueTask<long>>? SharedSequence { get; set; }
-
-    /// <summary>Numbers the event, delivers it to this node's watchers and relays it to the others.</summary>
-    public async ValueTask<RunEvent> PublishAsync(RunEvent runEvent)
+    public RunEventBus(IRunEventTransport transport, IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock)
     {
-        var channel = _runs.GetOrAdd(runEvent.RunId, _ => new RunChannel());
-        long sequence;
-        if (SharedSequence is { } shared)
+        (_transport, _dbFactory, _clock) = (transport, dbFactory, clock);
+        _transport.Received += DeliverRemote;
+    }
+
+    /// <summary>
+    /// Numbers the event, runs <paramref name="persist"/> with it, then delivers it to this node's watchers and
+    /// to the other nodes. Persist, then publish: what an event announces is committed before anyone can see
+    /// it, and the write can store the event's number with it. One run's events are published one at a time,
+    /// so watchers receive them in the order of their numbers.
+    /// </summary>
+    public async ValueTask<RunEvent> PublishAsync(RunEvent runEvent, Func<RunEvent, Task>? persist = null)
+    {
+        var channel = await ChannelAsync(runEvent.RunId, reseed: runEvent.Type is not (RunEventType.ChunkReceived or RunEventType.StepThoughts));
+        await channel.Publishing.WaitAsync();
+        RunEvent numbered;
+        try
         {
-            sequence = await shared(runEvent.RunId, channel.LastSequence);
+            var sequence = await _transport.NextSequenceAsync(runEvent.RunId, channel.LastSequence);
+            numbered = runEvent with { Sequence = sequence, At = runEvent.At == default ? _clock.GetUtcNow().UtcDateTime : runEvent.At };
+            if (persist is not null)
+            {
+                await persist(numbered);
+            }
+            channel.Deliver(numbered);
+            await _transport.SendAsync(numbered);
         }
-        else
+        finally
         {
-            sequence = channel.NextSequence();
-        }
-        var numbered = runEvent with { Sequence = sequence, At = runEvent.At == default ? clock.GetUtcNow().UtcDateTime : runEvent.At };
-        channel.Deliver(numbered);
-        if (Relay is { } relay)
-        {
-            await relay(numbered);
+            channel.Publishing.Release();
         }
         ForgetIfDone(runEvent.RunId, channel);
         return numbered;
     }
-
-    /// <summary>Delivers an event another node published (already numbered).</summary>
-    internal void DeliverRemote(RunEvent runEvent)
-    {
-        var channel = _runs.GetOrAdd(runEvent.RunId, _ => new RunChannel());
-        channel.Deliver(runEvent);
-        ForgetIfDone(runEvent.RunId, channel);
-    }
-
-    /// <summary>
-    /// Makes numbering continue after what is already stored (a restart, another node), so that watchers
-    /// never see a number twice for one run.
-    /// </summary>
-    public void EnsureSequenceAtLeast(int runId, long sequence) => _runs.GetOrAdd(runId, _ => new RunChannel()).RaiseTo(sequence);
 
     /// <summary>
     /// Subscribes to a run's events. The subscription starts with this node's remembered events of the
@@ -75,6 +74,32 @@ public sealed class RunEventBus(TimeProvider clock)
             channel.Unsubscribe(s);
             ForgetIfDone(runId, channel);
         });
+    }
+
+    /// <summary>An event another node published (already numbered).</summary>
+    private void DeliverRemote(RunEvent runEvent)
+    {
+        var channel = _runs.GetOrAdd(runEvent.RunId, _ => new RunChannel());
+        channel.Deliver(runEvent);
+        ForgetIfDone(runEvent.RunId, channel);
+    }
+
+    /// <summary>
+    /// The run's channel, its numbering raised to the run row's stored number — the first time this node
+    /// publishes for the run (a restart, a run forgotten below), and for every event that is not part of a
+    /// step's stream (another node may have numbered events of this run since; without Redis nothing else
+    /// tells this node). A step's chunks and thoughts go on from memory.
+    /// </summary>
+    private async ValueTask<RunChannel> ChannelAsync(int runId, bool reseed)
+    {
+        var channel = _runs.GetOrAdd(runId, _ => new RunChannel());
+        if (reseed || !channel.Seeded)
+        {
+            await using var db = await _dbFactory.CreateDbContextAsync();
+            var stored = await db.Runs.Where(r => r.Id == runId).Select(r => (long?)r.LastEventSequence).SingleOrDefaultAsync();
+            channel.Seed(stored ?? 0);
+        }
+        return channel;
     }
 
     /// <summary>
@@ -104,6 +129,12 @@ public sealed class RunEventBus(TimeProvider clock)
         private readonly List<RunEvent> _history = [];
         private readonly List<RunSubscription> _subscribers = [];
         private long _lastSequence;
+        private volatile bool _seeded;
+
+        /// <summary>Held from numbering to delivery: one run's events leave in the order of their numbers.</summary>
+        public SemaphoreSlim Publishing { get; } = new(1, 1);
+
+        public bool Seeded => _seeded;
 
         public long LastSequence
         {
@@ -127,19 +158,12 @@ public sealed class RunEventBus(TimeProvider clock)
             }
         }
 
-        public long NextSequence()
+        public void Seed(long stored)
         {
             lock (_gate)
             {
-                return ++_lastSequence;
-            }
-        }
-
-        public void RaiseTo(long sequence)
-        {
-            lock (_gate)
-            {
-                _lastSequence = Math.Max(_lastSequence, sequence);
+                _lastSequence = Math.Max(_lastSequence, stored);
+                _seeded = true;
             }
         }
 
@@ -148,7 +172,7 @@ public sealed class RunEventBus(TimeProvider clock)
             lock (_gate)
             {
                 _lastSequence = Math.Max(_lastSequence, runEvent.Sequence);
-                if (runEvent.Type == RunEventTypes.RunStarted)
+                if (runEvent.Type == RunEventType.RunStarted)
                 {
                     _history.Clear(); // the history is the current attempt's
                 }
@@ -171,7 +195,7 @@ public sealed class RunEventBus(TimeProvider clock)
                 var subscription = new RunSubscription(
                     unsubscribe,
                     _history.Count > 0 ? _history[0].Sequence : null,
-                    _history.Count > 0 && _history[0].Type == RunEventTypes.RunStarted);
+                    _history.Count > 0 && _history[0].Type == RunEventType.RunStarted);
                 foreach (var runEvent in _history.Where(e => e.Sequence > afterSequence))
                 {
                     subscription.Writer.TryWrite(runEvent);

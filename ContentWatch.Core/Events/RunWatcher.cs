@@ -9,11 +9,23 @@ namespace ContentWatch.Core.Events;
 /// A run's events for one watcher (the SSE stream, a circuit): first the current attempt so far — from
 /// this node's memory when it has it, else rebuilt from the database (<c>run_started</c>, then per step
 /// <c>step_started</c>, its thoughts, <c>chunk_received</c> with the text so far, its end) — then live
-/// events, in sequence order, ending after the run's final event.
+/// events, in sequence order.
 /// </summary>
 public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDbContext> dbFactory)
 {
-    public async IAsyncEnumerable<RunEvent> WatchAsync(int runId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The current attempt, ending after its final event (the SSE stream).</summary>
+    public IAsyncEnumerable<RunEvent> WatchAsync(int runId, long afterSequence, CancellationToken cancellationToken) =>
+        EventsAsync(runId, afterSequence, untilFinal: true, cancellationToken);
+
+    /// <summary>
+    /// The current attempt, then every later one (trigger, resume, run again) until cancelled: a view that
+    /// stays open on a run follows it across attempts without subscribing again.
+    /// </summary>
+    public IAsyncEnumerable<RunEvent> FollowAsync(int runId, long afterSequence, CancellationToken cancellationToken) =>
+        EventsAsync(runId, afterSequence, untilFinal: false, cancellationToken);
+
+    private async IAsyncEnumerable<RunEvent> EventsAsync(
+        int runId, long afterSequence, bool untilFinal, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Subscribe before reading the database, so that nothing published in between is lost.
         using var subscription = bus.Subscribe(runId, afterSequence);
@@ -27,7 +39,7 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
             foreach (var runEvent in rebuilt.Where(e => e.Sequence > afterSequence || afterSequence == 0))
             {
                 yield return runEvent;
-                if (runEvent.IsFinal)
+                if (untilFinal && runEvent.IsFinal)
                 {
                     yield break;
                 }
@@ -43,7 +55,7 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
             }
             delivered = runEvent.Sequence;
             yield return runEvent;
-            if (runEvent.IsFinal)
+            if (untilFinal && runEvent.IsFinal)
             {
                 yield break;
             }
@@ -64,48 +76,45 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
         var sequence = run.LastEventSequence;
         var events = new List<RunEvent>
         {
-            new() { RunId = runId, Sequence = sequence, Type = RunEventTypes.RunStarted, At = run.StartedAt ?? run.UpdatedAt, Attempt = run.Attempt, Status = "in_progress", Replayed = true },
+            new()
+            {
+                RunId = runId, Sequence = sequence, Type = RunEventType.RunStarted, At = run.StartedAt ?? run.UpdatedAt, Attempt = run.Attempt,
+                RunStatus = RunStatus.InProgress, Replayed = true,
+            },
         };
         foreach (var step in steps)
         {
             var stepEvent = new RunEvent
             {
-                RunId = runId, Sequence = sequence, Type = RunEventTypes.StepStarted, At = step.StartedAt ?? run.UpdatedAt, Attempt = run.Attempt,
+                RunId = runId, Sequence = sequence, Type = RunEventType.StepStarted, At = step.StartedAt ?? run.UpdatedAt, Attempt = run.Attempt,
                 StepRunId = step.Id, StepId = step.StepId, StepOrder = step.StepOrder, StepName = step.StepName,
-                StepType = EnumNames<StepType>.Name(step.StepType), Status = "in_progress", Text = step.AgentName, Replayed = true,
+                StepType = step.StepType, StepStatus = StepStatus.InProgress, Text = step.AgentName, Replayed = true,
             };
             events.Add(stepEvent);
-            events.AddRange(step.AgentThoughts.Select(t => stepEvent with { Type = RunEventTypes.StepThoughts, Text = t, Status = null }));
+            events.AddRange(step.AgentThoughts.Select(t => stepEvent with { Type = RunEventType.StepThoughts, Text = t, StepStatus = null }));
             if (step.OutputContent.Length > 0)
             {
-                events.Add(stepEvent with { Type = RunEventTypes.ChunkReceived, Text = step.OutputContent, Status = null });
+                events.Add(stepEvent with { Type = RunEventType.ChunkReceived, Text = step.OutputContent, StepStatus = null });
             }
             if (step.Status == StepStatus.Completed)
             {
                 events.Add(stepEvent with
                 {
-                    Type = RunEventTypes.StepCompleted, Status = "completed", Text = null, At = step.CompletedAt ?? run.UpdatedAt,
+                    Type = RunEventType.StepCompleted, StepStatus = StepStatus.Completed, Text = null, At = step.CompletedAt ?? run.UpdatedAt,
                     InputTokens = step.InputTokens, OutputTokens = step.OutputTokens,
                 });
             }
             else if (step.Status is StepStatus.Failed or StepStatus.Cancelled)
             {
-                events.Add(stepEvent with { Type = RunEventTypes.StepFailed, Status = EnumNames<StepStatus>.Name(step.Status), Text = null, Error = step.Error });
+                events.Add(stepEvent with { Type = RunEventType.StepFailed, StepStatus = step.Status, Text = null, Error = step.Error });
             }
         }
-        var final = run.Status switch
-        {
-            RunStatus.Completed => RunEventTypes.RunCompleted,
-            RunStatus.Failed => RunEventTypes.RunFailed,
-            RunStatus.Cancelled => RunEventTypes.RunCancelled,
-            _ => null,
-        };
-        if (final is not null)
+        if (run.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled)
         {
             events.Add(new RunEvent
             {
-                RunId = runId, Sequence = sequence, Type = final, At = run.CompletedAt ?? run.UpdatedAt, Attempt = run.Attempt,
-                Status = EnumNames<RunStatus>.Name(run.Status), Error = run.Error, Replayed = true,
+                RunId = runId, Sequence = sequence, Type = RunEventTypeExtensions.FinalEventFor(run.Status), At = run.CompletedAt ?? run.UpdatedAt,
+                Attempt = run.Attempt, RunStatus = run.Status, Error = run.Error, Replayed = true,
             });
         }
         return events;

@@ -34,11 +34,14 @@ public static class EngineExtensions
         {
             services.AddSingleton<RedisConnections>();
             services.AddSingleton<IRunLock, RedLockRunLock>();
-            services.AddHostedService<RedisRunEventRelay>();
+            services.AddSingleton<RedisRunEventTransport>();
+            services.AddSingleton<IRunEventTransport>(sp => sp.GetRequiredService<RedisRunEventTransport>());
+            services.AddHostedService(sp => sp.GetRequiredService<RedisRunEventTransport>());
         }
         else
         {
             services.AddSingleton<IRunLock, InProcessRunLock>();
+            services.AddSingleton<IRunEventTransport, InProcessRunEventTransport>();
         }
 
         // One-off jobs, in memory: the run row, not the job store, is the durable record, and recovery

@@ -128,8 +128,7 @@ public sealed class PipelineExecutor(
             .Where(s => s.RunId == runId && s.Attempt >= run.BaseAttempt && s.Attempt < run.Attempt && s.Status == StepStatus.Completed)
             .ToListAsync(CancellationToken.None);
 
-        bus.EnsureSequenceAtLeast(runId, run.LastEventSequence);
-        await PublishAsync(new RunEvent { RunId = runId, Type = RunEventTypes.RunStarted, Attempt = run.Attempt, Status = EnumNames<RunStatus>.Name(RunStatus.InProgress) });
+        await PublishAsync(new RunEvent { RunId = runId, Type = RunEventType.RunStarted, Attempt = run.Attempt, RunStatus = RunStatus.InProgress });
 
         var earlier = new List<EarlierOutput>();
         StepRun? current = null;
@@ -181,7 +180,7 @@ public sealed class PipelineExecutor(
             if (current is not null && writer is not null)
             {
                 await writer.FinishAsync(StepStatus.Failed, error, 0, 0, CancellationToken.None);
-                await PublishAsync(StepEvent(RunEventTypes.StepFailed, run, current) with { Error = error, Status = "failed" });
+                await PublishAsync(StepEvent(RunEventType.StepFailed, run, current) with { Error = error, StepStatus = StepStatus.Failed });
             }
             await FinishRunAsync(run, RunStatus.Failed, current is null ? error : $"Step '{current.StepName}' failed: {error}");
         }
@@ -198,7 +197,7 @@ public sealed class PipelineExecutor(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.StepRuns.Add(stepRun);
         await db.SaveChangesAsync(cancellationToken);
-        await PublishAsync(StepEvent(RunEventTypes.StepStarted, run, stepRun) with { Status = "in_progress", Text = step.Agent.Name });
+        await PublishAsync(StepEvent(RunEventType.StepStarted, run, stepRun) with { StepStatus = StepStatus.InProgress, Text = step.Agent.Name });
         return (stepRun, new StepOutputWriter(dbFactory, clock, run.Id, stepRun.Id, TimeSpan.FromMilliseconds(Engine.PersistIntervalMs)));
     }
 
@@ -240,7 +239,7 @@ public sealed class PipelineExecutor(
                     continue;
                 }
                 writer.AppendOutput(update.TextDelta);
-                var chunk = await PublishAsync(StepEvent(RunEventTypes.ChunkReceived, run, stepRun) with { Text = update.TextDelta });
+                var chunk = await PublishAsync(StepEvent(RunEventType.ChunkReceived, run, stepRun) with { Text = update.TextDelta });
                 await writer.PersistIfDueAsync(chunk.Sequence, CancellationToken.None);
             }
         }
@@ -252,9 +251,9 @@ public sealed class PipelineExecutor(
         await ThinkAsync(run, stepRun, writer,
             $"Done in {started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s; {inputTokens} input and {outputTokens} output tokens.");
         await writer.FinishAsync(StepStatus.Completed, null, inputTokens, outputTokens, CancellationToken.None);
-        await PublishAsync(StepEvent(RunEventTypes.StepCompleted, run, stepRun) with
+        await PublishAsync(StepEvent(RunEventType.StepCompleted, run, stepRun) with
         {
-            Status = "completed", InputTokens = inputTokens, OutputTokens = outputTokens,
+            StepStatus = StepStatus.Completed, InputTokens = inputTokens, OutputTokens = outputTokens,
         });
         return writer.Output;
     }
@@ -262,7 +261,7 @@ public sealed class PipelineExecutor(
     private async Task ThinkAsync(PipelineRun run, StepRun stepRun, StepOutputWriter writer, string thought)
     {
         writer.AddThought(thought);
-        var published = await PublishAsync(StepEvent(RunEventTypes.StepThoughts, run, stepRun) with { Text = thought });
+        var published = await PublishAsync(StepEvent(RunEventType.StepThoughts, run, stepRun) with { Text = thought });
         await writer.PersistIfDueAsync(published.Sequence, CancellationToken.None);
     }
 
@@ -276,29 +275,27 @@ public sealed class PipelineExecutor(
             .Select(g => g.Text).ToListAsync(cancellationToken);
     }
 
+    /// <summary>The run's end is stored (with the final event's number), then announced.</summary>
     private async Task FinishRunAsync(PipelineRun run, RunStatus status, string? error)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        var type = status switch
+        var final = new RunEvent
         {
-            RunStatus.Completed => RunEventTypes.RunCompleted,
-            RunStatus.Cancelled => RunEventTypes.RunCancelled,
-            _ => RunEventTypes.RunFailed,
+            RunId = run.Id, Type = RunEventTypeExtensions.FinalEventFor(status), Attempt = run.Attempt, RunStatus = status, Error = error,
         };
-        var final = await PublishAsync(new RunEvent
+        await bus.PublishAsync(final, async numbered =>
         {
-            RunId = run.Id, Type = type, Attempt = run.Attempt, Status = EnumNames<RunStatus>.Name(status), Error = error,
+            var now = clock.GetUtcNow().UtcDateTime;
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, status)
+                .SetProperty(r => r.Error, error)
+                .SetProperty(r => r.CompletedAt, now)
+                .SetProperty(r => r.UpdatedAt, now)
+                .SetProperty(r => r.CancelRequested, false)
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(r => r.LastEventSequence, numbered.Sequence), CancellationToken.None);
         });
-        await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Status, status)
-            .SetProperty(r => r.Error, error)
-            .SetProperty(r => r.CompletedAt, now)
-            .SetProperty(r => r.UpdatedAt, now)
-            .SetProperty(r => r.CancelRequested, false)
-            .SetProperty(r => r.LeaseOwner, (string?)null)
-            .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
-            .SetProperty(r => r.LastEventSequence, final.Sequence), CancellationToken.None);
     }
 
     /// <summary>Gives the run up at once (the lease ends now) so that recovery resumes it without waiting.</summary>
@@ -316,10 +313,10 @@ public sealed class PipelineExecutor(
         public volatile bool Lost;
     }
 
-    private static RunEvent StepEvent(string type, PipelineRun run, StepRun stepRun) => new()
+    private static RunEvent StepEvent(RunEventType type, PipelineRun run, StepRun stepRun) => new()
     {
         RunId = run.Id, Type = type, Attempt = run.Attempt, StepRunId = stepRun.Id, StepId = stepRun.StepId,
-        StepOrder = stepRun.StepOrder, StepName = stepRun.StepName, StepType = EnumNames<StepType>.Name(stepRun.StepType),
+        StepOrder = stepRun.StepOrder, StepName = stepRun.StepName, StepType = stepRun.StepType,
     };
 
     private static string ReadableError(Exception ex) => ex switch

@@ -21,7 +21,7 @@ public sealed class RunControl(
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId && r.OrganizationId == organizationId)
-            .Select(r => new { r.Status, r.Attempt, r.LastEventSequence }).SingleOrDefaultAsync(cancellationToken);
+            .Select(r => new { r.Status, r.Attempt }).SingleOrDefaultAsync(cancellationToken);
         if (run is null)
         {
             return Result<bool>.NotFound($"Run {runId} was not found.");
@@ -35,10 +35,9 @@ public sealed class RunControl(
                 .SetProperty(r => r.UpdatedAt, now), cancellationToken);
         if (cancelledPending == 1)
         {
-            bus.EnsureSequenceAtLeast(runId, run.LastEventSequence);
             await bus.PublishAsync(new RunEvent
             {
-                RunId = runId, Type = RunEventTypes.RunCancelled, Attempt = run.Attempt, Status = "cancelled",
+                RunId = runId, Type = RunEventType.RunCancelled, Attempt = run.Attempt, RunStatus = RunStatus.Cancelled,
                 Error = "Cancelled by a creator before it started.",
             });
             return Result<bool>.Ok(true);
@@ -62,7 +61,7 @@ public sealed class RunControl(
         errors.Length("guidance", text, 1, Limits.Guidance, "Guidance");
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId && r.OrganizationId == organizationId)
-            .Select(r => new { r.Status, r.Attempt, r.LastEventSequence }).SingleOrDefaultAsync(cancellationToken);
+            .Select(r => new { r.Status, r.Attempt }).SingleOrDefaultAsync(cancellationToken);
         if (run is null)
         {
             return Result<RunGuidance>.NotFound($"Run {runId} was not found.");
@@ -79,10 +78,9 @@ public sealed class RunControl(
         var guidance = new RunGuidance { RunId = runId, UserId = userId, Text = text!.Trim(), ReceivedAt = clock.GetUtcNow().UtcDateTime };
         db.Guidance.Add(guidance);
         await db.SaveChangesAsync(cancellationToken);
-        bus.EnsureSequenceAtLeast(runId, run.LastEventSequence);
         await bus.PublishAsync(new RunEvent
         {
-            RunId = runId, Type = RunEventTypes.GuidanceReceived, Attempt = run.Attempt, Text = guidance.Text,
+            RunId = runId, Type = RunEventType.GuidanceReceived, Attempt = run.Attempt, Text = guidance.Text,
             // The stored time, so that a watcher that also loaded the guidance from the database shows it once.
             At = guidance.ReceivedAt,
         });

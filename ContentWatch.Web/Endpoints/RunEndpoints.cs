@@ -62,7 +62,7 @@ public static class RunEndpoints
             return ApiResults.Problem(result);
         }
         var run = await runs.GetAsync(orgId, id, cancellationToken);
-        return TypedResults.Accepted($"/api/organizations/{orgId}/ai/runs/{id}", RunResponse.From(run!, withSteps: true) with { Status = "pending" });
+        return TypedResults.Accepted($"/api/organizations/{orgId}/ai/runs/{id}", RunResponse.From(run!, withSteps: true) with { Status = EnumNames<RunStatus>.Name(RunStatus.Pending) });
     }
 
     public static async Task<IResult> CancelRun(int orgId, int id, RunControl control, PipelineRuns runs, CancellationToken cancellationToken)

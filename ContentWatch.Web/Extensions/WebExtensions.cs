@@ -30,8 +30,7 @@ public static class WebExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<CurrentOrganization>();
-        services.AddTransient<Components.Pages.Runs.RunProgress>();
-        services.AddScoped<Components.Pages.Runs.Components.MarkdownExport>();
+        services.AddScoped<Components.Pages.Runs.Components.BrowserFiles>();
 
         // Problems written by the framework itself (no route, wrong verb, not JSON) carry a detail too.
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>

@@ -68,7 +68,7 @@ public sealed class EngineEdgeTests(ContentWatchFactory factory) : IClassFixture
 
         for (var i = 0; i < 20; i++)
         {
-            await busA.PublishAsync(new RunEvent { RunId = RunId, Type = RunEventTypes.ChunkReceived, StepOrder = 1, Text = $"chunk {i} " });
+            await busA.PublishAsync(new RunEvent { RunId = RunId, Type = RunEventType.ChunkReceived, StepOrder = 1, Text = $"chunk {i} " });
         }
         var received = new List<RunEvent>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
@@ -85,7 +85,7 @@ public sealed class EngineEdgeTests(ContentWatchFactory factory) : IClassFixture
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"chunk {i} "), received.Select(e => e.Text));
         Assert.Equal(received.Select(e => e.Sequence).Order(), received.Select(e => e.Sequence));
         // Numbers come from one counter in Redis: a third publisher continues them.
-        var next = await busB.PublishAsync(new RunEvent { RunId = RunId, Type = RunEventTypes.GuidanceReceived, Text = "from B" });
+        var next = await busB.PublishAsync(new RunEvent { RunId = RunId, Type = RunEventType.GuidanceReceived, Text = "from B" });
         Assert.Equal(received[^1].Sequence + 1, next.Sequence);
     }
 }

@@ -50,7 +50,7 @@ public sealed class ExactlyOnceTests(ContentWatchFactory factory) : IClassFixtur
         {
             await foreach (var e in s.Reader.ReadAllAsync(Ct))
             {
-                if (e.Type == RunEventTypes.RunStarted)
+                if (e.Type == RunEventType.RunStarted)
                 {
                     started.AddOrUpdate(e.RunId, 1, (_, n) => n + 1);
                 }

@@ -54,8 +54,7 @@ public abstract class ComponentTestBase : BunitContext
         Forward<KnowledgeRetriever>();
         Forward<RunEventBus>();
         Forward<RunWatcher>();
-        Services.AddTransient<RunProgress>();
-        Services.AddScoped<ContentWatch.Web.Components.Pages.Runs.Components.MarkdownExport>();
+        Services.AddScoped<ContentWatch.Web.Components.Pages.Runs.Components.BrowserFiles>();
     }
 
     protected ContentWatchFactory Factory { get; }

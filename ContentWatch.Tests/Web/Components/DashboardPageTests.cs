@@ -42,7 +42,7 @@ public sealed class DashboardPageTests(ContentWatchFactory factory) : ComponentT
         {
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed), TestContext.Current.CancellationToken);
         }
-        await Factory.Services.GetRequiredService<RunEventBus>().PublishAsync(new RunEvent { RunId = runId, Type = RunEventTypes.RunCompleted });
+        await Factory.Services.GetRequiredService<RunEventBus>().PublishAsync(new RunEvent { RunId = runId, Type = RunEventType.RunCompleted });
 
         page.WaitForAssertion(() => Assert.Equal("Completed", StatusOf(page, runId)), Patience);
     }

@@ -3,6 +3,7 @@ using ContentWatch.Core.Events;
 using ContentWatch.Core.Pipelines;
 using ContentWatch.Tests.Infrastructure;
 using ContentWatch.Web.Components.Pages.Runs;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,33 +18,35 @@ public sealed class RunProgressTests(ContentWatchFactory factory) : IClassFixtur
     {
         var (progress, runId) = await StartAsync();
 
-        Apply(progress, runId, 1, RunEventTypes.RunStarted);
-        Apply(progress, runId, 2, RunEventTypes.StepStarted, step: 1, text: "Script Writer");
-        Apply(progress, runId, 3, RunEventTypes.StepThoughts, step: 1, text: "Retrieved guidelines: Brand Voice (score 12).");
-        Apply(progress, runId, 4, RunEventTypes.ChunkReceived, step: 1, text: "# Video ");
-        Apply(progress, runId, 5, RunEventTypes.ChunkReceived, step: 1, text: "script\n");
-        Apply(progress, runId, 6, RunEventTypes.GuidanceReceived, text: "Shorter, please.");
-        Apply(progress, runId, 7, RunEventTypes.StepCompleted, step: 1);
-        Apply(progress, runId, 8, RunEventTypes.StepStarted, step: 2, text: "Brand Voice Reviewer");
+        Apply(progress, runId, 1, RunEventType.RunStarted);
+        Apply(progress, runId, 2, RunEventType.StepStarted, step: 1, text: "Script Writer");
+        Apply(progress, runId, 3, RunEventType.StepThoughts, step: 1, text: "Retrieved guidelines: Brand Voice (score 12).");
+        Apply(progress, runId, 4, RunEventType.ChunkReceived, step: 1, text: "# Video ");
+        Apply(progress, runId, 5, RunEventType.ChunkReceived, step: 1, text: "script\n");
+        Apply(progress, runId, 6, RunEventType.GuidanceReceived, text: "Shorter, please.");
+        Apply(progress, runId, 7, RunEventType.StepCompleted, step: 1);
+        Apply(progress, runId, 8, RunEventType.StepStarted, step: 2, text: "Brand Voice Reviewer");
 
-        Assert.Equal(RunStatus.InProgress, progress.Status);
-        var first = progress.Steps.Single(s => s.Order == 1);
+        Assert.Equal(RunStatus.InProgress, progress.Snapshot!.Summary.Status);
+        var first = progress.Snapshot.Steps.Single(s => s.Order == 1);
         Assert.Equal((StepStatus.Completed, "# Video script\n", "Script Writer"), (first.Status!.Value, first.Output, first.AgentName!));
         Assert.Equal(["Retrieved guidelines: Brand Voice (score 12)."], first.Thoughts);
-        Assert.Equal(StepStatus.InProgress, progress.Steps.Single(s => s.Order == 2).Status);
-        Assert.Equal(["Shorter, please."], progress.Guidance.Select(g => g.Text));
+        Assert.Equal(StepStatus.InProgress, progress.Snapshot.Steps.Single(s => s.Order == 2).Status);
+        Assert.Equal(["Shorter, please."], progress.Snapshot.Guidance.Select(g => g.Text));
 
-        Apply(progress, runId, 9, RunEventTypes.RunCancelled);
-        Assert.Equal(RunStatus.Cancelled, progress.Status);
-        Assert.Equal(StepStatus.Cancelled, progress.Steps.Single(s => s.Order == 2).Status);
+        Apply(progress, runId, 9, RunEventType.RunCancelled);
+        Assert.Equal(RunStatus.Cancelled, progress.Snapshot.Summary.Status);
+        Assert.Equal(StepStatus.Cancelled, progress.Snapshot.Steps.Single(s => s.Order == 2).Status);
         await progress.DisposeAsync();
     }
 
     [Fact]
     public async Task AGapInTheNumbering_ReloadsTheRunFromTheDatabase_ThenAppliesTheEvent()
     {
-        var (progress, runId) = await StartAsync();
-        var bus = factory.Services.GetRequiredService<RunEventBus>();
+        var otherNodes = new OtherNodesTransport();
+        await using var node = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IRunEventTransport>(otherNodes)));
+        var (progress, runId) = await StartAsync(node.Services);
+        var bus = node.Services.GetRequiredService<RunEventBus>();
         await using (var db = factory.CreateDbContext())
         {
             // What another node wrote while this circuit missed its events.
@@ -61,24 +64,25 @@ public sealed class RunProgressTests(ContentWatchFactory factory) : IClassFixtur
         var changed = new TaskCompletionSource();
         progress.Changed += () => changed.TrySetResult();
 
-        await bus.PublishAsync(new RunEvent { RunId = runId, Sequence = 0, Type = RunEventTypes.RunStarted });
-        bus.EnsureSequenceAtLeast(runId, 10); // events 2..10 went to another node
-        await bus.PublishAsync(new RunEvent { RunId = runId, Type = RunEventTypes.ChunkReceived, StepOrder = 1, Text = "And this arrived live." });
-        await WaitUntilAsync(() => progress.Steps[0].Output.EndsWith("live.", StringComparison.Ordinal));
+        await bus.PublishAsync(new RunEvent { RunId = runId, Sequence = 0, Type = RunEventType.RunStarted });
+        // Events 2..10 were published on another node and never reached this one; the 11th does.
+        otherNodes.Deliver(new RunEvent { RunId = runId, Sequence = 11, Type = RunEventType.ChunkReceived, StepOrder = 1, Text = "And this arrived live." });
+        await WaitUntilAsync(() => progress.Snapshot!.Steps[0].Output.EndsWith("live.", StringComparison.Ordinal));
 
-        Assert.Equal("Written on another node. And this arrived live.", progress.Steps[0].Output);
+        Assert.Equal("Written on another node. And this arrived live.", progress.Snapshot!.Steps[0].Output);
         await progress.DisposeAsync();
     }
 
-    private async Task<(RunProgress Progress, int RunId)> StartAsync()
+    private async Task<(RunProgress Progress, int RunId)> StartAsync(IServiceProvider? services = null)
     {
+        services ??= factory.Services;
         var orgId = await factory.AlphaIdAsync();
-        var runs = factory.Services.GetRequiredService<PipelineRuns>();
+        var runs = services.GetRequiredService<PipelineRuns>();
         await using var db = factory.CreateDbContext();
         var templateId = await db.Templates.Where(t => t.OrganizationId == orgId && t.Name == "Standard Video Workflow").Select(t => t.Id).SingleAsync(TestContext.Current.CancellationToken);
         var userId = await db.Users.Select(u => u.Id).FirstAsync(TestContext.Current.CancellationToken);
         var run = (await runs.CreateAsync(orgId, userId, new RunInput(templateId, new Dictionary<string, string> { ["topic"] = "espresso" }), TestContext.Current.CancellationToken)).Value!;
-        var progress = new RunProgress(runs, factory.Services.GetRequiredService<RunWatcher>(), NullLogger<RunProgress>.Instance);
+        var progress = new RunProgress(runs, services.GetRequiredService<RunWatcher>(), NullLogger<RunProgress>.Instance);
         await progress.StartAsync(orgId, run.Id, action =>
         {
             lock (progress)
@@ -87,11 +91,11 @@ public sealed class RunProgressTests(ContentWatchFactory factory) : IClassFixtur
             }
             return Task.CompletedTask;
         });
-        Assert.Equal(4, progress.Steps.Count);
+        Assert.Equal(4, progress.Snapshot!.Steps.Length);
         return (progress, run.Id);
     }
 
-    private static void Apply(RunProgress progress, int runId, long sequence, string type, int? step = null, string? text = null) =>
+    private static void Apply(RunProgress progress, int runId, long sequence, RunEventType type, int? step = null, string? text = null) =>
         progress.Apply(new RunEvent { RunId = runId, Sequence = sequence, Type = type, StepOrder = step, Text = text, At = DateTime.UtcNow.AddSeconds(sequence) });
 
     private static async Task WaitUntilAsync(Func<bool> condition)
@@ -102,5 +106,17 @@ public sealed class RunProgressTests(ContentWatchFactory factory) : IClassFixtur
             Assert.True(DateTime.UtcNow < deadline, "The live state did not catch up.");
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>The other nodes of a cluster, as the bus's transport sees them: they deliver events this node did not publish.</summary>
+    private sealed class OtherNodesTransport : IRunEventTransport
+    {
+        public event Action<RunEvent>? Received;
+
+        public void Deliver(RunEvent runEvent) => Received?.Invoke(runEvent);
+
+        public ValueTask<long> NextSequenceAsync(int runId, long lastSeen) => ValueTask.FromResult(lastSeen + 1);
+
+        public ValueTask SendAsync(RunEvent runEvent) => ValueTask.CompletedTask;
     }
 }

@@ -98,11 +98,11 @@ public sealed class RunViewPageTests(ContentWatchFactory factory) : ComponentTes
         var pageRendersBefore = _pageRenders.Count;
         var clock = Stopwatch.StartNew();
 
-        await bus.PublishAsync(new RunEvent { RunId = runId, Type = RunEventTypes.RunStarted, Attempt = 1 });
-        await bus.PublishAsync(new RunEvent { RunId = runId, Type = RunEventTypes.StepStarted, StepOrder = 1, Text = "Script Writer", Attempt = 1 });
+        await bus.PublishAsync(new RunEvent { RunId = runId, Type = RunEventType.RunStarted, Attempt = 1 });
+        await bus.PublishAsync(new RunEvent { RunId = runId, Type = RunEventType.StepStarted, StepOrder = 1, Text = "Script Writer", Attempt = 1 });
         foreach (var chunk in chunks)
         {
-            await bus.PublishAsync(new RunEvent { RunId = runId, Type = RunEventTypes.ChunkReceived, StepOrder = 1, Text = chunk });
+            await bus.PublishAsync(new RunEvent { RunId = runId, Type = RunEventType.ChunkReceived, StepOrder = 1, Text = chunk });
         }
 
         view.WaitForAssertion(() => Assert.Equal(string.Concat(chunks).Trim(), view.Find("[data-step='1'] .cw-markdown").TextContent.Trim()), Patience);
@@ -160,7 +160,7 @@ public sealed class RunViewPageTests(ContentWatchFactory factory) : ComponentTes
         var chunks = 0;
         await foreach (var e in events.Reader.ReadAllAsync())
         {
-            chunks += e.Type == RunEventTypes.ChunkReceived ? 1 : 0;
+            chunks += e.Type == RunEventType.ChunkReceived ? 1 : 0;
             if (e.IsFinal)
             {
                 break;

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using ContentWatch.Core.Domain;
+using ContentWatch.Core.Events;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
 using ContentWatch.Web.Components.Pages.Runs.Components;
@@ -12,17 +14,19 @@ namespace ContentWatch.Web.Components.Pages.Runs;
 public sealed partial class RunView
 {
     /// <summary>
-    /// At most 20 renders a second however fast events arrive, and the last one always happens. Streamed text
-    /// alone renders at most 5 times a second: each render costs a fixed ~150 bytes on the circuit, and fewer,
-    /// fuller renders keep a watcher's traffic within a small multiple of the text it shows.
+    /// The one render-coalescing rule of the live view (decision 0006): a change renders the page 50 ms after it
+    /// arrives (a burst of events is one render), and never sooner than 200 ms after the page's last such
+    /// render. Each render costs a fixed ~150 bytes on the circuit; fewer, fuller renders keep a watcher's
+    /// traffic near the size of the text it shows.
     /// </summary>
-    private static readonly TimeSpan RenderEvery = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan RenderDelay = TimeSpan.FromMilliseconds(50);
 
-    private static readonly TimeSpan RenderTextEvery = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan RenderEvery = TimeSpan.FromMilliseconds(200);
 
-    private readonly Dictionary<int, StepPanel> _panels = [];
+    private RunProgress? _progress;
+    private int _organizationId;
     private bool _renderScheduled;
-    private int _renderedVersion = -1;
+    private long _lastRender;
     private bool _busy;
 
     [Parameter]
@@ -35,7 +39,13 @@ public sealed partial class RunView
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     [Inject]
-    private RunProgress Progress { get; set; } = default!;
+    private PipelineRuns Runs { get; set; } = default!;
+
+    [Inject]
+    private RunWatcher Watcher { get; set; } = default!;
+
+    [Inject]
+    private ILogger<RunProgress> ProgressLogger { get; set; } = default!;
 
     [Inject]
     private RunTrigger Trigger { get; set; } = default!;
@@ -47,13 +57,23 @@ public sealed partial class RunView
     private ISnackbar Snackbar { get; set; } = default!;
 
     [Inject]
-    private MarkdownExport Export { get; set; } = default!;
+    private BrowserFiles Files { get; set; } = default!;
 
-    protected override async Task OnInitializedAsync()
+    private RunSnapshot? Snapshot => _progress?.Snapshot;
+
+    /// <summary>Follows the run of the route: another run id (or organization) in the same page follows that one instead.</summary>
+    protected override async Task OnParametersSetAsync()
     {
-        Progress.Changed += ScheduleRender;
-        Progress.Failed += OnFailed;
-        await Progress.StartAsync(Organization.Id, RunId, action => InvokeAsync(action));
+        if (_progress is not null && _progress.RunId == RunId && _organizationId == Organization.Id)
+        {
+            return;
+        }
+        await StopFollowingAsync();
+        _organizationId = Organization.Id;
+        _progress = new RunProgress(Runs, Watcher, ProgressLogger);
+        _progress.Changed += ScheduleRender;
+        _progress.Failed += OnFailed;
+        await _progress.StartAsync(Organization.Id, RunId, action => InvokeAsync(action));
     }
 
     private void ScheduleRender()
@@ -68,32 +88,19 @@ public sealed partial class RunView
 
     private async Task RenderSoonAsync()
     {
-        await Task.Delay(RenderEvery);
-        if (Progress.Version == _renderedVersion)
-        {
-            await Task.Delay(RenderTextEvery - RenderEvery);
-        }
+        var wait = RenderEvery - Stopwatch.GetElapsedTime(_lastRender);
+        await Task.Delay(wait > RenderDelay ? wait : RenderDelay);
         await InvokeAsync(() =>
         {
             _renderScheduled = false;
-            // Streamed text renders only the step panels whose text grew: the rest of the page (buttons, timeline,
-            // guidance box) would otherwise be diffed and sent again for every few words.
-            if (Progress.Version != _renderedVersion)
-            {
-                StateHasChanged();
-            }
-            foreach (var panel in _panels.Values)
-            {
-                panel.Refresh();
-            }
+            _lastRender = Stopwatch.GetTimestamp();
+            StateHasChanged();
         });
     }
 
-    private bool IsActive => Progress.Status is RunStatus.Pending or RunStatus.InProgress;
+    private bool IsActive => Snapshot?.Summary.IsActive == true;
 
-    private bool HasOutput => Progress.Steps.Any(s => s.Output.Length > 0);
-
-    private (string Label, string Icon) MainAction => Progress.Status switch
+    private (string Label, string Icon) MainAction => Snapshot?.Summary.Status switch
     {
         RunStatus.Pending or RunStatus.InProgress => ("Cancel", Icons.Material.Filled.Stop),
         // Resume picks up at the first unfinished step; Run again starts a new attempt.
@@ -104,9 +111,13 @@ public sealed partial class RunView
 
     private Task MainActionAsync() => IsActive ? CancelAsync() : TriggerAsync();
 
-    private Task CopyRunAsync() => Export.CopyAsync(Progress.ToMarkdown());
+    private Task CopyRunAsync() => Files.CopyAsync(RunMarkdown());
 
-    private Task DownloadRunAsync() => Export.DownloadAsync($"run-{RunId}.md", Progress.ToMarkdown());
+    private Task DownloadRunAsync() => Files.DownloadAsync($"run-{RunId}.md", RunMarkdown());
+
+    private string RunMarkdown() => Snapshot is { } s
+        ? MarkdownExport.Run(s.Summary.TemplateName, s.Summary.Topic, s.Steps.Select(step => new MarkdownExport.Section(step.Order, step.Name, step.Output)))
+        : "";
 
     private void OnFailed(Exception ex) => _ = InvokeAsync(() => DispatchExceptionAsync(ex));
 
@@ -121,7 +132,8 @@ public sealed partial class RunView
                 Snackbar.Add(result.Detail ?? "The run could not be started.", Severity.Warning);
                 return;
             }
-            await Progress.RestartAsync();
+            // Pending is stored without an event: show it now; the new attempt's events follow on their own.
+            await _progress!.ReloadAsync();
         }
         finally
         {
@@ -155,10 +167,16 @@ public sealed partial class RunView
         return result.Succeeded;
     }
 
-    public async ValueTask DisposeAsync()
+    private async Task StopFollowingAsync()
     {
-        Progress.Changed -= ScheduleRender;
-        Progress.Failed -= OnFailed;
-        await Progress.DisposeAsync();
+        if (_progress is { } progress)
+        {
+            _progress = null;
+            progress.Changed -= ScheduleRender;
+            progress.Failed -= OnFailed;
+            await progress.DisposeAsync();
+        }
     }
+
+    public ValueTask DisposeAsync() => new(StopFollowingAsync());
 }

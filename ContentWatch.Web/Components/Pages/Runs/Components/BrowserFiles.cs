@@ -3,8 +3,8 @@ using MudBlazor;
 
 namespace ContentWatch.Web.Components.Pages.Runs.Components;
 
-/// <summary>Copy and download of a run's markdown, done by the browser (wwwroot/app.js), with feedback either way.</summary>
-public sealed class MarkdownExport(IJSRuntime js, ISnackbar snackbar)
+/// <summary>Copy and download of text, done by the browser (wwwroot/app.js), with feedback either way.</summary>
+public sealed class BrowserFiles(IJSRuntime js, ISnackbar snackbar)
 {
     public async Task CopyAsync(string markdown)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ContentWatch.Core.Domain;
 using ContentWatch.Core.Locking;
 using ContentWatch.Core.Pipelines;
 using Microsoft.Extensions.Hosting;
@@ -14,11 +15,10 @@ namespace ContentWatch.Core.Events;
 /// configured Redis endpoint. When Redis does not answer, each node goes on with its own events and
 /// numbering (watchers on other nodes reload from the database), and nothing fails.
 /// </summary>
-public sealed class RedisRunEventRelay(
-    RunEventBus bus,
+public sealed class RedisRunEventTransport(
     RedisConnections redis,
     IOptions<EngineOptions> engine,
-    ILogger<RedisRunEventRelay> logger) : IHostedService
+    ILogger<RedisRunEventTransport> logger) : IRunEventTransport, IHostedService
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("contentwatch:run-events");
 
@@ -34,9 +34,12 @@ public sealed class RedisRunEventRelay(
         return v
         """;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>The wire: the event as JSON, its enums by their snake_case names.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new EnumNameJsonConverter() } };
 
     private ConnectionMultiplexer Connection => redis.Multiplexers[0];
+
+    public event Action<RunEvent>? Received;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -46,8 +49,6 @@ public sealed class RedisRunEventRelay(
         {
             await Task.Delay(100, cancellationToken);
         }
-        bus.Relay = RelayAsync;
-        bus.SharedSequence = NextSequenceAsync;
         try
         {
             var subscriber = Connection.GetSubscriber();
@@ -65,8 +66,6 @@ public sealed class RedisRunEventRelay(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        bus.Relay = null;
-        bus.SharedSequence = null;
         try
         {
             await Connection.GetSubscriber().UnsubscribeAsync(Channel);
@@ -76,7 +75,7 @@ public sealed class RedisRunEventRelay(
         }
     }
 
-    private async ValueTask RelayAsync(RunEvent runEvent)
+    public async ValueTask SendAsync(RunEvent runEvent)
     {
         try
         {
@@ -89,7 +88,7 @@ public sealed class RedisRunEventRelay(
         }
     }
 
-    private async ValueTask<long> NextSequenceAsync(int runId, long lastSeen)
+    public async ValueTask<long> NextSequenceAsync(int runId, long lastSeen)
     {
         try
         {
@@ -110,7 +109,7 @@ public sealed class RedisRunEventRelay(
             var envelope = JsonSerializer.Deserialize<Envelope>((string)message!, Json);
             if (envelope is not null && envelope.Node != engine.Value.NodeId)
             {
-                bus.DeliverRemote(envelope.Event);
+                Received?.Invoke(envelope.Event);
             }
         }
         catch (JsonException ex)

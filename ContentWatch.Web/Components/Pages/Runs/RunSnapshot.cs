@@ -1,0 +1,147 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Events;
+
+namespace ContentWatch.Web.Components.Pages.Runs;
+
+/// <summary>One step as the live view shows it at one moment. Immutable: a change is a new object.</summary>
+public sealed record StepSnapshot
+{
+    public required int Order { get; init; }
+    public required string Name { get; init; }
+    public required StepType StepType { get; init; }
+    public string? AgentName { get; init; }
+
+    /// <summary>Null while the step has not started in the current chain of attempts.</summary>
+    public StepStatus? Status { get; init; }
+
+    public int? StepRunId { get; init; }
+    public int Attempt { get; init; }
+    public ImmutableArray<string> Thoughts { get; init; } = [];
+    public string Output { get; init; } = "";
+    public string? Error { get; init; }
+    public int InputTokens { get; init; }
+    public int OutputTokens { get; init; }
+}
+
+/// <summary>A creator's message as every watcher shows it.</summary>
+public sealed record GuidanceNote(string Text, DateTime At);
+
+/// <summary>The run itself, apart from its steps: what the header shows.</summary>
+public sealed record RunSummary
+{
+    public required int RunId { get; init; }
+    public required string TemplateName { get; init; }
+    public required IReadOnlyDictionary<string, string> Inputs { get; init; }
+    public string? TriggeredBy { get; init; }
+    public required RunStatus Status { get; init; }
+    public int Attempt { get; init; }
+    public DateTime? StartedAt { get; init; }
+    public DateTime? CompletedAt { get; init; }
+    public string? Error { get; init; }
+
+    public string? Topic => Inputs.GetValueOrDefault("topic");
+
+    public bool IsActive => Status is RunStatus.Pending or RunStatus.InProgress;
+}
+
+/// <summary>
+/// A run as the live view shows it at one moment (ARCHITECTURE.md §6): built from the stored run, then one new
+/// snapshot per event. Nothing in it changes after it is made, so a component knows what to render by
+/// comparing references: a part that did not change is the same object as before (decision 0006).
+/// </summary>
+public sealed record RunSnapshot
+{
+    public required RunSummary Summary { get; init; }
+    public required ImmutableArray<StepSnapshot> Steps { get; init; }
+    public ImmutableArray<GuidanceNote> Guidance { get; init; } = [];
+
+    /// <summary>The last event this state includes: the stored run's number, then each applied event's.</summary>
+    public long LastSequence { get; init; }
+
+    public bool HasOutput => Steps.Any(s => s.Output.Length > 0);
+
+    /// <summary>The stored run: its template's steps, each with its latest step run in the current chain of attempts.</summary>
+    public static RunSnapshot From(PipelineRun run)
+    {
+        var steps = run.Template.Steps.OrderBy(s => s.Order)
+            .ToDictionary(s => s.Order, s => new StepSnapshot { Order = s.Order, Name = s.Name, StepType = s.StepType, AgentName = s.Agent?.Name });
+        foreach (var stepRun in run.StepRuns.Where(s => s.Attempt >= run.BaseAttempt).OrderBy(s => s.Attempt))
+        {
+            steps.TryGetValue(stepRun.StepOrder, out var step);
+            steps[stepRun.StepOrder] = new StepSnapshot
+            {
+                Order = stepRun.StepOrder, Name = step?.Name ?? stepRun.StepName, StepType = step?.StepType ?? stepRun.StepType,
+                AgentName = stepRun.AgentName ?? step?.AgentName, Status = stepRun.Status, StepRunId = stepRun.Id, Attempt = stepRun.Attempt,
+                Thoughts = [.. stepRun.AgentThoughts], Output = stepRun.OutputContent, Error = stepRun.Error,
+                InputTokens = stepRun.InputTokens, OutputTokens = stepRun.OutputTokens,
+            };
+        }
+        return new RunSnapshot
+        {
+            Summary = new RunSummary
+            {
+                RunId = run.Id, TemplateName = run.Template.Name, Inputs = run.Inputs.ToFrozenDictionary(StringComparer.Ordinal),
+                TriggeredBy = run.TriggeredBy?.DisplayName ?? run.TriggeredBy?.Email, Status = run.Status, Attempt = run.Attempt,
+                StartedAt = run.StartedAt, CompletedAt = run.CompletedAt, Error = run.Error,
+            },
+            Steps = [.. steps.Values.OrderBy(s => s.Order)],
+            Guidance = [.. run.Guidance.OrderBy(g => g.ReceivedAt).Select(g => new GuidanceNote(g.Text, g.ReceivedAt))],
+            LastSequence = run.LastEventSequence,
+        };
+    }
+
+    /// <summary>This state with one more event applied; the parts the event does not touch stay the same objects.</summary>
+    public RunSnapshot Apply(RunEvent e)
+    {
+        var next = e.Type switch
+        {
+            RunEventType.ChunkReceived => WithStep(e, s => s with { Output = e.Replayed == true ? e.Text ?? "" : s.Output + e.Text }),
+            RunEventType.RunStarted => WithSummary(s => s with
+            {
+                Status = RunStatus.InProgress, Attempt = e.Attempt ?? s.Attempt, StartedAt = e.At, CompletedAt = null, Error = null,
+            }),
+            RunEventType.StepStarted => WithStep(e, s => s with
+            {
+                StepRunId = e.StepRunId, Status = StepStatus.InProgress, AgentName = e.Text ?? s.AgentName, Thoughts = [], Output = "",
+                Error = null, Attempt = e.Attempt ?? s.Attempt,
+            }),
+            RunEventType.StepThoughts => WithStep(e, s => s with { Thoughts = s.Thoughts.Add(e.Text ?? "") }),
+            RunEventType.StepCompleted => WithStep(e, s => s with
+            {
+                Status = StepStatus.Completed, InputTokens = e.InputTokens ?? s.InputTokens, OutputTokens = e.OutputTokens ?? s.OutputTokens,
+            }),
+            RunEventType.StepFailed => WithStep(e, s => s with { Status = e.StepStatus ?? StepStatus.Failed, Error = e.Error }),
+            RunEventType.RunCompleted or RunEventType.RunFailed => Ended(e.RunStatus ?? FinalStatus(e.Type), e),
+            RunEventType.RunCancelled => Ended(RunStatus.Cancelled, e) with
+            {
+                // The step that was running stops with the run.
+                Steps = [.. Steps.Select(s => s.Status == StepStatus.InProgress ? s with { Status = StepStatus.Cancelled } : s)],
+            },
+            RunEventType.GuidanceReceived when e.Text is { } text && !Guidance.Any(g => g.Text == text && g.At == e.At) =>
+                this with { Guidance = Guidance.Add(new GuidanceNote(text, e.At)) },
+            _ => this,
+        };
+        return next with { LastSequence = Math.Max(LastSequence, e.Sequence) };
+    }
+
+    private RunSnapshot Ended(RunStatus status, RunEvent e) =>
+        WithSummary(s => s with { Status = status, Error = e.Type == RunEventType.RunCompleted ? null : e.Error, CompletedAt = e.At });
+
+    private static RunStatus FinalStatus(RunEventType type) => type == RunEventType.RunCompleted ? RunStatus.Completed : RunStatus.Failed;
+
+    private RunSnapshot WithSummary(Func<RunSummary, RunSummary> change) => this with { Summary = change(Summary) };
+
+    private RunSnapshot WithStep(RunEvent e, Func<StepSnapshot, StepSnapshot> change)
+    {
+        for (var i = 0; i < Steps.Length; i++)
+        {
+            if (Steps[i].Order == e.StepOrder)
+            {
+                return this with { Steps = Steps.SetItem(i, change(Steps[i])) };
+            }
+        }
+        return this;
+    }
+}
