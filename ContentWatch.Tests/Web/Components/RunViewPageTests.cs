@@ -143,6 +143,26 @@ public sealed class RunViewPageTests(ContentWatchFactory factory) : ComponentTes
         Assert.True(pageRenders * 10 < chunks, $"{pageRenders} page renders for {chunks} chunks");
     }
 
+    [Fact]
+    public async Task AnotherRunIdInTheSamePage_ShowsAndFollowsThatRun_AndNoLongerTheFirst()
+    {
+        var organization = await SignInAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var first = await CreateRunAsync("first topic", RunStatus.InProgress);
+        var second = await CreateRunAsync("second topic", RunStatus.InProgress);
+        var view = RenderRunView(organization, first);
+        view.WaitForAssertion(() => Assert.Contains("first topic", view.Find("h1").TextContent, StringComparison.Ordinal), Patience);
+
+        view.Render(p => p.Add(v => v.RunId, second));
+        view.WaitForAssertion(() => Assert.Contains("second topic", view.Find("h1").TextContent, StringComparison.Ordinal), Patience);
+        var control = Factory.Services.GetRequiredService<RunControl>();
+        Assert.True((await control.AddGuidanceAsync(organization.Current!.Id, first, UserId, "For the first run.", TestContext.Current.CancellationToken)).Succeeded);
+        Assert.True((await control.AddGuidanceAsync(organization.Current!.Id, second, UserId, "For the second run.", TestContext.Current.CancellationToken)).Succeeded);
+
+        view.WaitForAssertion(() => Assert.Equal(["For the second run."], GuidanceShown(view)), Patience);
+        await Task.Delay(300, TestContext.Current.CancellationToken); // a render of the first run's event would have landed by now
+        Assert.Equal(["For the second run."], GuidanceShown(view));
+    }
+
     private IRenderedComponent<RunView> RenderRunView(CurrentOrganization organization, int runId)
     {
         ComponentFactories.Add<StepPanel>(() => new CountingStepPanel(_pageRenders));
