@@ -9,9 +9,9 @@ namespace ContentWatch.Tests.Core.Retrieval;
 /// <summary>
 /// ARCHITECTURE.md §4, the retrieval contract: the rule on hand-made documents, the fast retriever against
 /// <see cref="RetrievalRule"/> (the rule written out plainly, pinned by <see cref="RetrievalRuleTests"/>), and edits (this process's and another node's) seen by the
-/// next retrieval. "Another node" is another process's <see cref="KnowledgeBase"/>: its own connection and
-/// clock, and the organization's knowledge version bumped in the same transaction as its write
-/// (<see cref="AsAnotherNodeAsync"/>); writes that bypass that are outside the retrieval contract.
+/// next retrieval. "Another node" is another process writing through its own context: its own connection and
+/// clock, and the organization's knowledge version moved by that context's SaveChanges in the same transaction
+/// (<see cref="AsAnotherNodeAsync"/>), with no retriever of this process told.
 /// </summary>
 public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClassFixture<SqliteTestDatabase>
 {
@@ -186,9 +186,15 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
             if (round == 6)
             {
                 // Another node rewrites every document: more than an incremental refresh takes, so a rebuild.
-                await AsAnotherNodeAsync(org, node => node.KnowledgeDocuments.Where(k => k.OrganizationId == org).ExecuteUpdateAsync(u => u
-                    .SetProperty(k => k.Content, k => k.Title + " " + k.Content)
-                    .SetProperty(k => k.UpdatedAt, DateTime.UtcNow), Ct));
+                await AsAnotherNodeAsync(org, async node =>
+                {
+                    var now = DateTime.UtcNow;
+                    foreach (var document in await node.KnowledgeDocuments.Where(k => k.OrganizationId == org).ToListAsync(Ct))
+                    {
+                        (document.Content, document.UpdatedAt) = (document.Title + " " + document.Content, now);
+                    }
+                    await node.SaveChangesAsync(Ct);
+                });
             }
             var edits = random.Next(1, 8);
             for (var e = 0; e < edits; e++)
@@ -264,7 +270,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
 
         if (viaOtherNode)
         {
-            await AsAnotherNodeAsync(org, node => node.KnowledgeDocuments.Where(k => k.Id == gone).ExecuteDeleteAsync(Ct));
+            await AsAnotherNodeAsync(org, node => DeleteAsync(node, gone));
         }
         else
         {
@@ -607,7 +613,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         {
             if (viaOtherNode)
             {
-                await AsAnotherNodeAsync(org, node => node.KnowledgeDocuments.Where(k => k.Id == id).ExecuteDeleteAsync(Ct));
+                await AsAnotherNodeAsync(org, node => DeleteAsync(node, id));
             }
             else
             {
@@ -641,17 +647,24 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     }
 
     /// <summary>
-    /// A knowledge write as another node's <see cref="KnowledgeBase"/> makes it: its own connection, and the
-    /// organization's knowledge version bumped in the same transaction (the same statement KnowledgeBase runs).
-    /// Its retriever is not this one, so nothing in this process is invalidated.
+    /// A knowledge write as another node makes it: its own connection, and the organization's knowledge version
+    /// moved by its context's SaveChanges in the same transaction, as every knowledge write does. Its retriever is
+    /// not this one, so nothing in this process is invalidated; the version alone must reveal the write.
     /// </summary>
     private async Task AsAnotherNodeAsync(int org, Func<ContentWatchDbContext, Task> write)
     {
-        await using var node = database.OtherNodeContext();
-        await using var transaction = await node.Database.BeginTransactionAsync(Ct);
-        await write(node);
-        await KnowledgeBase.BumpVersionAsync(node, org, Ct);
-        await transaction.CommitAsync(Ct);
+        var before = await VersionAsync(org);
+        await using (var node = database.OtherNodeContext())
+        {
+            await write(node);
+        }
+        Assert.True(await VersionAsync(org) > before, "Another node's knowledge write did not move the knowledge version.");
+    }
+
+    private static async Task DeleteAsync(ContentWatchDbContext node, int id)
+    {
+        node.KnowledgeDocuments.Remove(await node.KnowledgeDocuments.SingleAsync(k => k.Id == id, Ct));
+        await node.SaveChangesAsync(Ct);
     }
 
     private async Task<long> VersionAsync(int org)
