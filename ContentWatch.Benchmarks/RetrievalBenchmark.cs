@@ -120,8 +120,8 @@ internal static class RetrievalBenchmark
         {
             var query = queries[i * queries.Count / checkedQueries];
             var fast = await retriever.RetrieveAsync(organization, StepType.ScriptGeneration, query, CheckedTop);
-            var words = KnowledgeRetriever.QueryWords(query);
-            var expected = documents.Select((d, n) => (Id: ids[n], Score: KnowledgeRetriever.Score(d.Title, d.Content, words)))
+            var words = RetrievalRule.QueryWords(query);
+            var expected = documents.Select((d, n) => (Id: ids[n], Score: RetrievalRule.Score(d.Title, d.Content, words)))
                 .OrderByDescending(d => d.Score).ThenBy(d => d.Id).Take(CheckedTop);
             if (!expected.SequenceEqual(fast.Select(d => (Id: d.DocumentId, d.Score))))
             {
@@ -142,14 +142,14 @@ internal static class RetrievalBenchmark
     /// <summary>The previous implementation: every document of the categories read and scored on each call.</summary>
     private static async Task<IReadOnlyList<RetrievedDocument>> OldScanAsync(BenchmarkDatabase database, int organizationId, string query)
     {
-        var categories = KnowledgeRetriever.CategoriesFor(StepType.ScriptGeneration);
-        var words = KnowledgeRetriever.QueryWords(query);
+        var categories = RetrievalRule.CategoriesFor(StepType.ScriptGeneration);
+        var words = RetrievalRule.QueryWords(query);
         await using var db = database.CreateDbContext();
         var documents = await db.KnowledgeDocuments.AsNoTracking()
             .Where(k => k.OrganizationId == organizationId && categories.Contains(k.Category))
             .ToListAsync();
         return [.. documents
-            .Select(d => new RetrievedDocument(d.Id, d.Title, d.Category, KnowledgeRetriever.Score(d.Title, d.Content, words), d.Content))
+            .Select(d => new RetrievedDocument(d.Id, d.Title, d.Category, RetrievalRule.Score(d.Title, d.Content, words), d.Content))
             .OrderByDescending(d => d.Score).ThenBy(d => d.DocumentId)
             .Take(KnowledgeRetriever.DefaultTop)];
     }

@@ -1,3 +1,4 @@
+using System.Transactions;
 using ContentWatch.Core.Domain;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -9,7 +10,9 @@ namespace ContentWatch.Core.Persistence;
 /// The one model of ContentWatch, Identity included. Each database provider derives its own context
 /// (<see cref="SqliteContentWatchDbContext"/>, <see cref="SqlServerContentWatchDbContext"/>) so that each
 /// keeps its own migrations; everything else asks for this base type. It also holds the data-protection
-/// keys, so that cookies and bearer tokens stay valid across restarts and on every node.
+/// keys, so that cookies and bearer tokens stay valid across restarts and on every node. A save that writes
+/// knowledge documents also moves their organizations' knowledge version, in the same transaction
+/// (<see cref="KnowledgeVersioning"/>).
 /// </summary>
 public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
@@ -24,6 +27,76 @@ public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<PipelineRun> Runs => Set<PipelineRun>();
     public DbSet<StepRun> StepRuns => Set<StepRun>();
     public DbSet<RunGuidance> Guidance => Set<RunGuidance>();
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        var writes = KnowledgeVersioning.PendingWrites(ChangeTracker);
+        if (writes.Count == 0)
+        {
+            return base.SaveChanges(acceptAllChangesOnSuccess);
+        }
+        int written;
+        if (InCallersTransaction)
+        {
+            written = base.SaveChanges(acceptAllChangesOnSuccess: false);
+            KnowledgeVersioning.Bump(this, KnowledgeVersioning.Organizations(writes));
+        }
+        else
+        {
+            written = Database.CreateExecutionStrategy().Execute(() =>
+            {
+                using var transaction = Database.BeginTransaction();
+                var count = base.SaveChanges(acceptAllChangesOnSuccess: false);
+                KnowledgeVersioning.Bump(this, KnowledgeVersioning.Organizations(writes));
+                transaction.Commit();
+                return count;
+            });
+        }
+        if (acceptAllChangesOnSuccess)
+        {
+            ChangeTracker.AcceptAllChanges();
+        }
+        return written;
+    }
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var writes = KnowledgeVersioning.PendingWrites(ChangeTracker);
+        if (writes.Count == 0)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        int written;
+        if (InCallersTransaction)
+        {
+            written = await base.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken);
+            await KnowledgeVersioning.BumpAsync(this, KnowledgeVersioning.Organizations(writes), cancellationToken);
+        }
+        else
+        {
+            // Under the execution strategy, which retries the whole unit on SQL Server; the changes are accepted
+            // only once it committed, so a retry saves them again.
+            written = await Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+            {
+                await using var transaction = await Database.BeginTransactionAsync(ct);
+                var count = await base.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+                await KnowledgeVersioning.BumpAsync(this, KnowledgeVersioning.Organizations(writes), ct);
+                await transaction.CommitAsync(ct);
+                return count;
+            }, cancellationToken);
+        }
+        if (acceptAllChangesOnSuccess)
+        {
+            ChangeTracker.AcceptAllChanges();
+        }
+        return written;
+    }
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+    {
+        base.OnConfiguring(optionsBuilder);
+        optionsBuilder.AddInterceptors(KnowledgeBulkWriteGuard.Instance);
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -43,6 +116,10 @@ public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext
         configurationBuilder.Properties<RunStatus>().HaveConversion<SnakeCaseEnumConverter<RunStatus>>().HaveMaxLength(32);
         configurationBuilder.Properties<StepStatus>().HaveConversion<SnakeCaseEnumConverter<StepStatus>>().HaveMaxLength(32);
     }
+
+    // The caller's transaction (or ambient one) makes the save and the bump one unit already, and its owner runs
+    // the execution strategy: starting another here would fail.
+    private bool InCallersTransaction => Database.CurrentTransaction is not null || Transaction.Current is not null;
 }
 
 /// <summary>The embedded default: a SQLite file. Its migrations live in Migrations/Sqlite.</summary>

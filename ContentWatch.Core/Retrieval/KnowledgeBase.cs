@@ -4,14 +4,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ContentWatch.Core.Retrieval;
 
-/// <summary>What an admin sends to create or replace a guideline document (API.md: knowledge).</summary>
-public sealed record KnowledgeInput(string? Title, string? Content, string? Category);
-
 /// <summary>
-/// The organization's brand-guideline documents: list, read, create, replace, delete. Every write increments
-/// <see cref="Organization.KnowledgeVersion"/> in its own transaction, which is how every process's retriever
-/// notices it; after the commit it also tells this process's <see cref="KnowledgeRetriever"/>, so that the next
-/// retrieval re-reads the document even when its timestamp did not move.
+/// The organization's brand-guideline documents: list, read, create, replace, delete. Every write goes through
+/// SaveChanges, which moves <see cref="Organization.KnowledgeVersion"/> in the same transaction (that is how every
+/// process's retriever notices it); after the commit it also tells this process's <see cref="KnowledgeRetriever"/>,
+/// so that the next retrieval re-reads the document even when its timestamp did not move.
 /// </summary>
 public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, KnowledgeRetriever retriever)
 {
@@ -45,7 +42,7 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
         var document = new KnowledgeDocument { OrganizationId = organizationId, Title = "", Content = "", CreatedAt = now };
         Apply(document, input, now);
         db.KnowledgeDocuments.Add(document);
-        await SaveAndBumpVersionAsync(db, organizationId, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         retriever.Invalidate(organizationId, document.Id);
         return Result<KnowledgeDocument>.Ok(document);
     }
@@ -63,7 +60,7 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
             return invalid;
         }
         Apply(document, input, clock.GetUtcNow().UtcDateTime);
-        await SaveAndBumpVersionAsync(db, organizationId, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         retriever.Invalidate(organizationId, id);
         return Result<KnowledgeDocument>.Ok(document);
     }
@@ -71,22 +68,24 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
     public async Task<Result<bool>> DeleteAsync(int organizationId, int id, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var deleted = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        // Loaded and removed rather than ExecuteDelete: only SaveChanges moves the knowledge version with it.
+        var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(k => k.OrganizationId == organizationId && k.Id == id, cancellationToken);
+        if (document is null)
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var count = await db.KnowledgeDocuments.Where(k => k.OrganizationId == organizationId && k.Id == id).ExecuteDeleteAsync(ct);
-            if (count > 0)
-            {
-                await BumpVersionAsync(db, organizationId, ct);
-            }
-            await transaction.CommitAsync(ct);
-            return count;
-        }, cancellationToken);
-        if (deleted > 0)
-        {
-            retriever.Invalidate(organizationId, id);
+            return NotFound(id);
         }
-        return deleted == 0 ? Result<bool>.NotFound($"Knowledge document {id} was not found.") : Result<bool>.Ok(true);
+        db.KnowledgeDocuments.Remove(document);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Deleted by someone else since it was read; that delete moved the version.
+            return NotFound(id);
+        }
+        retriever.Invalidate(organizationId, id);
+        return Result<bool>.Ok(true);
     }
 
     public static Result<KnowledgeDocument>? Validate(KnowledgeInput input)
@@ -101,30 +100,7 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
         return errors.Any ? errors.ToResult<KnowledgeDocument>() : null;
     }
 
-    /// <summary>
-    /// Increments the organization's <see cref="Organization.KnowledgeVersion"/>. Every knowledge write calls it
-    /// inside the transaction that writes the documents, so the version moves exactly when the knowledge does
-    /// (the retriever's freshness check). Writes that bypass it are outside the retrieval contract.
-    /// </summary>
-    internal static Task<int> BumpVersionAsync(ContentWatchDbContext db, int organizationId, CancellationToken cancellationToken) =>
-        db.Organizations.Where(o => o.Id == organizationId)
-            .ExecuteUpdateAsync(u => u.SetProperty(o => o.KnowledgeVersion, o => o.KnowledgeVersion + 1), cancellationToken);
-
-    /// <summary>
-    /// Saves the tracked changes and bumps the organization's knowledge version in one transaction, under the
-    /// provider's execution strategy (SQL Server retries the whole unit; changes are accepted once it committed).
-    /// </summary>
-    internal static async Task SaveAndBumpVersionAsync(ContentWatchDbContext db, int organizationId, CancellationToken cancellationToken)
-    {
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
-            await BumpVersionAsync(db, organizationId, ct);
-            await transaction.CommitAsync(ct);
-        }, cancellationToken);
-        db.ChangeTracker.AcceptAllChanges();
-    }
+    private static Result<bool> NotFound(int id) => Result<bool>.NotFound($"Knowledge document {id} was not found.");
 
     private static void Apply(KnowledgeDocument document, KnowledgeInput input, DateTime now)
     {

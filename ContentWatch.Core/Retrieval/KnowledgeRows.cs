@@ -12,15 +12,6 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace ContentWatch.Core.Retrieval;
 
 /// <summary>
-/// A knowledge row as the retriever reads it. <see cref="Version"/> stands for <c>UpdatedAt</c> as stored
-/// (any write through the app changes it); <see cref="Title"/> and <see cref="Content"/> are empty when not asked for.
-/// </summary>
-internal readonly record struct KnowledgeRow(int Id, string Title, string Content, KnowledgeCategory Category, long Version);
-
-/// <summary>The (id, version) pairs of one category, ascending by id, and their digest.</summary>
-internal sealed record KnowledgeStamps(int[] Ids, long[] Versions, KnowledgeFingerprint Fingerprint);
-
-/// <summary>
 /// The retriever's reads of <c>KnowledgeDocuments</c>, as plain ADO.NET commands on the context's connection.
 /// </summary>
 /// <remarks>

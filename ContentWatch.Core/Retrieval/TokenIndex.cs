@@ -37,8 +37,6 @@ internal sealed class TokenIndex
         _postingStarts = postingStarts;
     }
 
-    public int TokenCount => _tokenStarts.Length - 1;
-
     /// <summary>Managed bytes held (arrays and strings, object headers ignored).</summary>
     public long EstimatedBytes =>
         (long)_vocabulary.Length * sizeof(char) + (long)_tokenStarts.Length * sizeof(int)
@@ -46,7 +44,7 @@ internal sealed class TokenIndex
 
     /// <summary>
     /// For every document containing <paramref name="word"/>: <c>scores[document] += occurrences × weight</c>
-    /// (non-overlapping occurrences, as <see cref="KnowledgeRetriever.Occurrences"/> counts them).
+    /// (non-overlapping occurrences, as <see cref="RetrievalRule.Occurrences"/> counts them).
     /// </summary>
     public void AddOccurrences(string word, int weight, Span<int> scores)
     {
@@ -167,8 +165,6 @@ internal sealed class TokenIndex
         private int[] _table = new int[2048];
         private int[] _documentTokens = new int[256];
         private int _documents;
-
-        public int DocumentCount => _documents;
 
         /// <summary>Adds the next document; <paramref name="lowerText"/> must already be lower-cased.</summary>
         public void Add(ReadOnlySpan<char> lowerText)

@@ -1,5 +1,4 @@
 using ContentWatch.Core.Domain;
-using ContentWatch.Core.Retrieval;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -128,15 +127,8 @@ public sealed class DemoDataSeeder(
             db.Templates.Add(template);
         }
 
-        if (knowledge.Count > 0)
-        {
-            // A knowledge write like any other: the organization's knowledge version moves in the same transaction.
-            await KnowledgeBase.SaveAndBumpVersionAsync(db, organization.Id, cancellationToken);
-        }
-        else
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        // Knowledge included: the context moves the organization's knowledge version in the same transaction.
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;

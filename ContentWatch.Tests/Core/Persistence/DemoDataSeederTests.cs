@@ -57,6 +57,32 @@ public sealed class DemoDataSeederTests(ContentWatchFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task Seeding_AMissingDocument_AddsItAndMovesOnlyThatOrganizationsKnowledgeVersionOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string title;
+        await using (var db = factory.CreateDbContext())
+        {
+            var alpha = await db.Organizations.SingleAsync(o => o.Slug == DemoDataSeeder.AlphaSlug, ct);
+            var document = await db.KnowledgeDocuments.Where(k => k.OrganizationId == alpha.Id).OrderBy(k => k.Id).FirstAsync(ct);
+            title = document.Title;
+            db.KnowledgeDocuments.Remove(document);
+            await db.SaveChangesAsync(ct);
+        }
+        var before = await VersionsAsync();
+
+        await SeedAsync();
+
+        await using (var db = factory.CreateDbContext())
+        {
+            var alpha = await db.Organizations.SingleAsync(o => o.Slug == DemoDataSeeder.AlphaSlug, ct);
+            Assert.True(await db.KnowledgeDocuments.AnyAsync(k => k.OrganizationId == alpha.Id && k.Title == title, ct));
+        }
+        // The seeder calls nothing for it: its SaveChanges moved the version in the same transaction.
+        Assert.Equal((before.Alpha + 1, before.Beta), await VersionsAsync());
+    }
+
+    [Fact]
     public async Task StoredTimes_ComeBackAsUtc()
     {
         await using var db = factory.CreateDbContext();
@@ -69,6 +95,13 @@ public sealed class DemoDataSeederTests(ContentWatchFactory factory) : IClassFix
     {
         await using var scope = factory.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DemoDataSeeder>().SeedAsync(TestContext.Current.CancellationToken);
+    }
+
+    private async Task<(long Alpha, long Beta)> VersionsAsync()
+    {
+        await using var db = factory.CreateDbContext();
+        var versions = await db.Organizations.ToDictionaryAsync(o => o.Slug, o => o.KnowledgeVersion, TestContext.Current.CancellationToken);
+        return (versions[DemoDataSeeder.AlphaSlug], versions[DemoDataSeeder.BetaSlug]);
     }
 
     private async Task<string> SnapshotAsync()

@@ -7,11 +7,11 @@ using Microsoft.EntityFrameworkCore;
 namespace ContentWatch.Tests.Core.Retrieval;
 
 /// <summary>
-/// ARCHITECTURE.md §4, the retrieval contract: the rule on hand-made documents, the fast retriever against a
-/// plain implementation of the rule written here, and edits (this process's and another node's) seen by the
-/// next retrieval. "Another node" is another process's <see cref="KnowledgeBase"/>: its own connection and
-/// clock, and the organization's knowledge version bumped in the same transaction as its write
-/// (<see cref="AsAnotherNodeAsync"/>); writes that bypass that are outside the retrieval contract.
+/// ARCHITECTURE.md §4, the retrieval contract: the rule on hand-made documents, the fast retriever against
+/// <see cref="RetrievalRule"/> (the rule written out plainly, pinned by <see cref="RetrievalRuleTests"/>), and edits (this process's and another node's) seen by the
+/// next retrieval. "Another node" is another process writing through its own context: its own connection and
+/// clock, and the organization's knowledge version moved by that context's SaveChanges in the same transaction
+/// (<see cref="AsAnotherNodeAsync"/>), with no retriever of this process told.
 /// </summary>
 public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClassFixture<SqliteTestDatabase>
 {
@@ -109,7 +109,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         var ranked = await RetrieveAsync(org, stepType, "guide", 10);
 
         Assert.Equal(expected.Order(), ranked.Select(d => d.Category).Order());
-        Assert.Equal(expected, KnowledgeRetriever.CategoriesFor(stepType));
+        Assert.Equal(expected, RetrievalRule.CategoriesFor(stepType));
         Assert.All(ranked, d => Assert.Equal(2 + 10 + 1, d.Score));
     }
 
@@ -127,7 +127,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         Assert.Equal([best, first], ranked.Select(d => d.DocumentId));
         var all = await RetrieveAsync(org, StepType.ScriptGeneration, "", 10);
         Assert.Equal([first, second, third, best], all.Select(d => d.DocumentId));
-        Assert.All(all, d => Assert.Equal(KnowledgeRetriever.BaseScore, d.Score));
+        Assert.All(all, d => Assert.Equal(RetrievalRule.BaseScore, d.Score));
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         Assert.Empty(await RetrieveAsync(org, null, "", 2));
     }
 
-    // ---- The fast retriever equals the rule ------------------------------------------------------------
+    // ---- The fast retriever equals RetrievalRule ---------------------------------------------------------
 
     [Fact]
     public async Task Retrieve_OnRandomDocumentsAndQueries_EqualsAPlainImplementationOfTheRule()
@@ -186,9 +186,15 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
             if (round == 6)
             {
                 // Another node rewrites every document: more than an incremental refresh takes, so a rebuild.
-                await AsAnotherNodeAsync(org, node => node.KnowledgeDocuments.Where(k => k.OrganizationId == org).ExecuteUpdateAsync(u => u
-                    .SetProperty(k => k.Content, k => k.Title + " " + k.Content)
-                    .SetProperty(k => k.UpdatedAt, DateTime.UtcNow), Ct));
+                await AsAnotherNodeAsync(org, async node =>
+                {
+                    var now = DateTime.UtcNow;
+                    foreach (var document in await node.KnowledgeDocuments.Where(k => k.OrganizationId == org).ToListAsync(Ct))
+                    {
+                        (document.Content, document.UpdatedAt) = (document.Title + " " + document.Content, now);
+                    }
+                    await node.SaveChangesAsync(Ct);
+                });
             }
             var edits = random.Next(1, 8);
             for (var e = 0; e < edits; e++)
@@ -264,7 +270,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
 
         if (viaOtherNode)
         {
-            await AsAnotherNodeAsync(org, node => node.KnowledgeDocuments.Where(k => k.Id == gone).ExecuteDeleteAsync(Ct));
+            await AsAnotherNodeAsync(org, node => DeleteAsync(node, gone));
         }
         else
         {
@@ -341,6 +347,36 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     }
 
     [Fact]
+    public async Task Invalidate_ManyMoreDocumentsThanItKeeps_StaysBoundedAndStillSeesEditsThatKeepTheTimestamp()
+    {
+        var clock = new FrozenClock(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+        var knowledge = new KnowledgeBase(database, clock, _retriever);
+        var org = await database.CreateOrganizationAsync();
+        var id = (await knowledge.CreateAsync(org, new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
+        Assert.Equal(2 + 1, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
+
+        // The edit's own forced re-read is among those dropped by the flood that follows it.
+        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet", "brand_voice"), Ct);
+        FloodInvalidations(org, id);
+        Assert.InRange(_retriever.ForcedCount(org), 1, ForcedReloads.Capacity);
+        Assert.Equal(2 + 2, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
+
+        FloodInvalidations(org, id);
+        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet greet", "brand_voice"), Ct);
+        Assert.InRange(_retriever.ForcedCount(org), 1, ForcedReloads.Capacity);
+        Assert.Equal(2 + 3, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
+
+        // What a long-lived process tells its retriever after writing many other documents.
+        void FloodInvalidations(int organization, int except)
+        {
+            for (var other = 1; other <= 3 * ForcedReloads.Capacity + 7; other++)
+            {
+                _retriever.Invalidate(organization, except + other);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Retrieve_ConcurrentlyWithEdits_AlwaysReturnsScoresOfTheReturnedTextsAndEndsCurrent()
     {
         var random = new Random(77);
@@ -368,7 +404,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
                 var query = queries[(r + i) % queries.Count];
                 foreach (var document in await _retriever.RetrieveAsync(org, StepType.ScriptGeneration, query, 3, Ct))
                 {
-                    Assert.Equal(KnowledgeRetriever.Score(document.Title, document.Content, KnowledgeRetriever.QueryWords(query)), document.Score);
+                    Assert.Equal(RetrievalRule.Score(document.Title, document.Content, RetrievalRule.QueryWords(query)), document.Score);
                 }
             }
         }, Ct)).ToList();
@@ -507,51 +543,10 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         {
             documents = await db.KnowledgeDocuments.AsNoTracking().Where(k => k.OrganizationId == org).ToListAsync(Ct);
         }
-        var expected = Rule(documents, stepType, query, top);
+        var expected = RetrievalRule.Rank(documents, stepType, query, top);
         Assert.True(expected.SequenceEqual(actual),
             $"Query '{query}' ({stepType}, top {top}):\n expected {string.Join(", ", expected.Select(d => $"{d.DocumentId}:{d.Score}"))}"
             + $"\n actual   {string.Join(", ", actual.Select(d => $"{d.DocumentId}:{d.Score}"))}");
-    }
-
-    /// <summary>ARCHITECTURE.md §4 written out plainly, independent of the code under test.</summary>
-    private static List<RetrievedDocument> Rule(IEnumerable<KnowledgeDocument> documents, StepType? stepType, string query, int top)
-    {
-        KnowledgeCategory[] categories = stepType switch
-        {
-            StepType.ScriptGeneration => [KnowledgeCategory.BrandVoice, KnowledgeCategory.Reference],
-            StepType.BrandVoiceCheck => [KnowledgeCategory.BrandVoice, KnowledgeCategory.StyleGuide],
-            StepType.ThumbnailConcept => [KnowledgeCategory.StyleGuide, KnowledgeCategory.Reference],
-            StepType.SeoOptimization => [KnowledgeCategory.Analytics, KnowledgeCategory.Reference],
-            _ => [KnowledgeCategory.BrandVoice, KnowledgeCategory.StyleGuide],
-        };
-        var words = query.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length > 3).ToList();
-        int Score(KnowledgeDocument d)
-        {
-            var title = d.Title.ToLowerInvariant();
-            var content = d.Content.ToLowerInvariant();
-            var score = 2;
-            foreach (var word in words)
-            {
-                score += title.Contains(word, StringComparison.Ordinal) ? 10 : 0;
-                for (var i = 0; i + word.Length <= content.Length;)
-                {
-                    if (string.CompareOrdinal(content, i, word, 0, word.Length) == 0)
-                    {
-                        score++;
-                        i += word.Length;
-                    }
-                    else
-                    {
-                        i++;
-                    }
-                }
-            }
-            return score;
-        }
-        return [.. documents.Where(d => categories.Contains(d.Category))
-            .Select(d => new RetrievedDocument(d.Id, d.Title, d.Category, Score(d), d.Content))
-            .OrderByDescending(d => d.Score).ThenBy(d => d.DocumentId)
-            .Take(top)];
     }
 
     // Words chosen to hit the rule's corners: substrings (brand/brands/rebrand), repeats inside a token
@@ -618,7 +613,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         {
             if (viaOtherNode)
             {
-                await AsAnotherNodeAsync(org, node => node.KnowledgeDocuments.Where(k => k.Id == id).ExecuteDeleteAsync(Ct));
+                await AsAnotherNodeAsync(org, node => DeleteAsync(node, id));
             }
             else
             {
@@ -652,17 +647,24 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     }
 
     /// <summary>
-    /// A knowledge write as another node's <see cref="KnowledgeBase"/> makes it: its own connection, and the
-    /// organization's knowledge version bumped in the same transaction (the same statement KnowledgeBase runs).
-    /// Its retriever is not this one, so nothing in this process is invalidated.
+    /// A knowledge write as another node makes it: its own connection, and the organization's knowledge version
+    /// moved by its context's SaveChanges in the same transaction, as every knowledge write does. Its retriever is
+    /// not this one, so nothing in this process is invalidated; the version alone must reveal the write.
     /// </summary>
     private async Task AsAnotherNodeAsync(int org, Func<ContentWatchDbContext, Task> write)
     {
-        await using var node = database.OtherNodeContext();
-        await using var transaction = await node.Database.BeginTransactionAsync(Ct);
-        await write(node);
-        await KnowledgeBase.BumpVersionAsync(node, org, Ct);
-        await transaction.CommitAsync(Ct);
+        var before = await VersionAsync(org);
+        await using (var node = database.OtherNodeContext())
+        {
+            await write(node);
+        }
+        Assert.True(await VersionAsync(org) > before, "Another node's knowledge write did not move the knowledge version.");
+    }
+
+    private static async Task DeleteAsync(ContentWatchDbContext node, int id)
+    {
+        node.KnowledgeDocuments.Remove(await node.KnowledgeDocuments.SingleAsync(k => k.Id == id, Ct));
+        await node.SaveChangesAsync(Ct);
     }
 
     private async Task<long> VersionAsync(int org)

@@ -66,7 +66,7 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
                 d.GetProperty("documentId").GetInt32(), d.GetProperty("title").GetString()!,
                 d.GetProperty("category").GetString()!, d.GetProperty("score").GetInt32())));
         Assert.Equal(
-            [.. KnowledgeRetriever.CategoriesFor(engineStepType).Select(EnumNames<KnowledgeCategory>.Name).Order()],
+            [.. RetrievalRule.CategoriesFor(engineStepType).Select(EnumNames<KnowledgeCategory>.Name).Order()],
             ranked.EnumerateArray().Select(d => d.GetProperty("category").GetString()!).Distinct().Order());
     }
 
