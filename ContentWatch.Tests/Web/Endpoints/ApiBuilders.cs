@@ -120,6 +120,19 @@ internal static class ApiBuilders
         await db.SaveChangesAsync(Ct);
     }
 
+    /// <summary>Sets a run's status and attempt, leased to another node so that this host's engine leaves the run alone.</summary>
+    public static async Task SetRunStatusLeasedElsewhereAsync(ContentWatchFactory factory, int runId, RunStatus status, int attempt)
+    {
+        await using var db = factory.CreateDbContext();
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, status)
+            .SetProperty(r => r.Attempt, attempt)
+            .SetProperty(r => r.BaseAttempt, attempt)
+            .SetProperty(r => r.UpdatedAt, DateTime.UtcNow)
+            .SetProperty(r => r.LeaseOwner, "another-node")
+            .SetProperty(r => r.LeaseExpiresAt, DateTime.UtcNow.AddHours(1)), Ct);
+    }
+
     /// <summary>What the database holds, coarsely: row counts, the latest edits and the step ids.</summary>
     public static async Task<DbState> DbStateAsync(ContentWatchFactory factory)
     {

@@ -10,9 +10,12 @@ using static ContentWatch.Tests.Web.Endpoints.ApiBuilders;
 
 namespace ContentWatch.Tests.Web.Endpoints;
 
-/// <summary>API.md: <c>GET /api/organizations/{orgId}/ai/knowledge/retrieve?stepType=…&amp;q=…&amp;top=2</c>.</summary>
-public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) : IClassFixture<ContentWatchFactory>
+/// <summary>API.md: <c>GET /api/organizations/{orgId}/ai/knowledge/retrieve?stepType=…&amp;q=…&amp;top=2</c>; its access matrix runs through the contract.</summary>
+public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory)
+    : OrganizationRouteContract<KnowledgeRetrieveEndpointTests>(factory), IOrganizationRoutes
 {
+    public static IReadOnlyList<(string Method, string Route)> Routes => [("GET", "knowledge/retrieve?stepType=script_generation&q=brand")];
+
     public static TheoryData<string, string> InvalidQueries => new()
     {
         { "stepType missing", "q=brand" },
@@ -29,8 +32,8 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [Fact]
     public async Task Retrieve_AsAdmin_RanksByTheRuleWithScoresTitlesAndSnakeCaseCategories()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
         var word = UniqueWord();
         var inTitle = await CreateIdAsync(admin, Knowledge(alpha), Body($"Guide to {word}", $"mention {word} once", "brand_voice"));
         var inContent = await CreateIdAsync(admin, Knowledge(alpha), Body("Reference notes", $"{word}, {word}s and re{word}", "reference"));
@@ -51,13 +54,13 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [InlineData("seo_optimization", StepType.SeoOptimization)]
     public async Task Retrieve_ForEachStepType_EqualsWhatTheEngineRetrieves(string stepType, StepType engineStepType)
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
         const string query = "Brand voice: tone, thumbnail faces and SEO keywords for the audience";
 
         var ranked = await RetrieveAsync(admin, alpha, $"stepType={stepType}&q={Uri.EscapeDataString(query)}&top=20");
 
-        var engine = await factory.Services.GetRequiredService<KnowledgeRetriever>()
+        var engine = await Factory.Services.GetRequiredService<KnowledgeRetriever>()
             .RetrieveAsync(alpha, engineStepType, query, 20, Ct);
         Assert.NotEmpty(engine);
         Assert.Equal(
@@ -73,10 +76,10 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [Fact]
     public async Task Retrieve_WithoutQuery_ScoresEveryDocument2AndBreaksTiesByAscendingId()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
         List<int> expected;
-        await using (var db = factory.CreateDbContext())
+        await using (var db = Factory.CreateDbContext())
         {
             expected = await db.KnowledgeDocuments
                 .Where(k => k.OrganizationId == alpha && (k.Category == KnowledgeCategory.Analytics || k.Category == KnowledgeCategory.Reference))
@@ -92,9 +95,9 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [Fact]
     public async Task Retrieve_WithoutTop_ReturnsTwo()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
 
-        var ranked = await RetrieveAsync(admin, await factory.AlphaIdAsync(), "stepType=brand_voice_check&q=brand");
+        var ranked = await RetrieveAsync(admin, await Factory.AlphaIdAsync(), "stepType=brand_voice_check&q=brand");
 
         Assert.Equal(2, ranked.GetArrayLength());
     }
@@ -102,9 +105,9 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [Fact]
     public async Task Retrieve_AsCreator_Returns200()
     {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
+        using var creator = await ApiAssertions.CreatorAsync(Factory);
 
-        var ranked = await RetrieveAsync(creator, await factory.AlphaIdAsync(), "stepType=thumbnail_concept&q=thumbnail&top=1");
+        var ranked = await RetrieveAsync(creator, await Factory.AlphaIdAsync(), "stepType=thumbnail_concept&q=thumbnail&top=1");
 
         Assert.Equal(1, ranked.GetArrayLength());
     }
@@ -112,8 +115,8 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [Fact]
     public async Task Retrieve_AfterAnEditThroughTheApi_RanksTheEditedDocument()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
         var word = UniqueWord();
         var id = await CreateIdAsync(admin, Knowledge(alpha), Body("Plain", $"{word}", "style_guide"));
         var url = $"stepType=thumbnail_concept&q={word}&top=1";
@@ -132,10 +135,10 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [Fact]
     public async Task Retrieve_WithAQueryOfExactly10000Characters_Returns200()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
         var query = string.Concat(Enumerable.Repeat("tone ", 2_000));
 
-        var ranked = await RetrieveAsync(admin, await factory.AlphaIdAsync(), $"stepType=brand_voice_check&q={Uri.EscapeDataString(query)}");
+        var ranked = await RetrieveAsync(admin, await Factory.AlphaIdAsync(), $"stepType=brand_voice_check&q={Uri.EscapeDataString(query)}");
 
         Assert.Equal(2, ranked.GetArrayLength());
     }
@@ -146,9 +149,9 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [MemberData(nameof(InvalidQueries))]
     public async Task Retrieve_WithoutAValidStepType_Returns400NamingStepType(string description, string queryString)
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
 
-        var response = await admin.GetAsync($"{Knowledge(await factory.AlphaIdAsync())}/retrieve?{queryString}", Ct);
+        var response = await admin.GetAsync($"{Knowledge(await Factory.AlphaIdAsync())}/retrieve?{queryString}", Ct);
 
         var problem = await ApiAssertions.ValidationProblemAsync(response, "stepType");
         Assert.Contains("script_generation", problem.GetProperty("errors").GetProperty("stepType")[0].GetString(), StringComparison.Ordinal);
@@ -159,9 +162,9 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [MemberData(nameof(InvalidTops))]
     public async Task Retrieve_WithTopOutside1To20_Returns400NamingTop(string top)
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
 
-        var response = await admin.GetAsync($"{Knowledge(await factory.AlphaIdAsync())}/retrieve?stepType=script_generation&top={top}", Ct);
+        var response = await admin.GetAsync($"{Knowledge(await Factory.AlphaIdAsync())}/retrieve?stepType=script_generation&top={top}", Ct);
 
         await ApiAssertions.ValidationProblemAsync(response, "top");
     }
@@ -171,9 +174,9 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [InlineData(20)]
     public async Task Retrieve_WithTopAtTheLimits_Returns200(int top)
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
 
-        var ranked = await RetrieveAsync(admin, await factory.AlphaIdAsync(), $"stepType=script_generation&top={top}");
+        var ranked = await RetrieveAsync(admin, await Factory.AlphaIdAsync(), $"stepType=script_generation&top={top}");
 
         Assert.InRange(ranked.GetArrayLength(), 1, top);
     }
@@ -181,10 +184,10 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [Fact]
     public async Task Retrieve_WithAQueryOver10000Characters_Returns400NamingQ()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
         var query = new string('q', 10_001);
 
-        var response = await admin.GetAsync($"{Knowledge(await factory.AlphaIdAsync())}/retrieve?stepType=script_generation&q={query}", Ct);
+        var response = await admin.GetAsync($"{Knowledge(await Factory.AlphaIdAsync())}/retrieve?stepType=script_generation&q={query}", Ct);
 
         await ApiAssertions.ValidationProblemAsync(response, "q");
     }
@@ -192,59 +195,38 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory) 
     [Fact]
     public async Task Retrieve_WithSeveralInvalidParameters_NamesEachOne()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
 
         var response = await admin.GetAsync(
-            $"{Knowledge(await factory.AlphaIdAsync())}/retrieve?stepType=nope&top=99&q={new string('q', 10_001)}", Ct);
+            $"{Knowledge(await Factory.AlphaIdAsync())}/retrieve?stepType=nope&top=99&q={new string('q', 10_001)}", Ct);
 
         await ApiAssertions.ValidationProblemAsync(response, "stepType", "top", "q");
     }
 
-    // ---- Authentication and organizations -------------------------------------------------------------
-
-    [Fact]
-    public async Task Retrieve_WithoutToken_Returns401Problem()
-    {
-        using var anonymous = ApiAssertions.Anonymous(factory);
-
-        var response = await anonymous.GetAsync($"{Knowledge(await factory.AlphaIdAsync())}/retrieve?stepType=script_generation", Ct);
-
-        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Unauthorized);
-    }
-
-    [Fact]
-    public async Task Retrieve_WithGarbageToken_Returns401Problem()
-    {
-        using var garbage = ApiAssertions.GarbageToken(factory);
-
-        var response = await garbage.GetAsync($"{Knowledge(await factory.AlphaIdAsync())}/retrieve?stepType=script_generation", Ct);
-
-        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Unauthorized);
-    }
-
-    [Fact]
-    public async Task Retrieve_AsBetaAdminOnAlphaOrganization_Returns404()
-    {
-        using var beta = await ApiAssertions.BetaAdminAsync(factory);
-
-        var response = await beta.GetAsync($"{Knowledge(await factory.AlphaIdAsync())}/retrieve?stepType=script_generation&q=brand", Ct);
-
-        await ApiAssertions.ProblemAsync(response, HttpStatusCode.NotFound);
-    }
+    // ---- Organizations ---------------------------------------------------------------------------------
 
     [Fact]
     public async Task Retrieve_AsAlphaAdmin_NeverReturnsAnotherOrganizationsDocuments()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        using var beta = await ApiAssertions.BetaAdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        using var beta = await ApiAssertions.BetaAdminAsync(Factory);
         var word = UniqueWord();
-        var betaDocument = await CreateIdAsync(beta, Knowledge(await factory.BetaIdAsync()), Body(word, $"{word} {word}", "brand_voice"));
+        var betaDocument = await CreateIdAsync(beta, Knowledge(await Factory.BetaIdAsync()), Body(word, $"{word} {word}", "brand_voice"));
 
-        var ranked = await RetrieveAsync(admin, await factory.AlphaIdAsync(), $"stepType=script_generation&q={word}&top=20");
+        var ranked = await RetrieveAsync(admin, await Factory.AlphaIdAsync(), $"stepType=script_generation&q={word}&top=20");
 
         Assert.DoesNotContain(ranked.EnumerateArray(), d => d.GetProperty("documentId").GetInt32() == betaDocument);
         Assert.All(ranked.EnumerateArray(), d => Assert.Equal(2, d.GetProperty("score").GetInt32()));
     }
+
+    // ---- Contract ------------------------------------------------------------------------------------------
+
+    /// <summary>The route names no single document: what another organization must not see is the seeded knowledge.</summary>
+    protected override Task<int> CreateResourceAsync(HttpClient orgAdmin, int orgId, string route) => Task.FromResult(0);
+
+    protected override Task<object?> BodyAsync(int orgId, string route) => Task.FromResult<object?>(null);
+
+    protected override Task<object?> RowAsync(int id) => Task.FromResult<object?>(null);
 
     // ---- Helpers -----------------------------------------------------------------------------------------
 

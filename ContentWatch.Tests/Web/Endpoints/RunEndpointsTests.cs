@@ -9,8 +9,11 @@ using static ContentWatch.Tests.Web.Endpoints.ApiBuilders;
 
 namespace ContentWatch.Tests.Web.Endpoints;
 
-/// <summary>API.md: <c>/api/organizations/{orgId}/ai/runs</c> and <c>runs/{id}</c> (GET, POST, DELETE).</summary>
-public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixture<ContentWatchFactory>
+/// <summary>
+/// API.md: <c>/api/organizations/{orgId}/ai/runs</c> and <c>runs/{id}</c> (GET, POST, DELETE); the access matrix of these
+/// and of the run's trigger, cancel, guidance and events routes runs through the contract (RunEngineEndpointsTests has their behaviour).
+/// </summary>
+public sealed class RunEndpointsTests(ContentWatchFactory factory) : OrganizationResourceContract<RunEndpointsTests>(factory), IOrganizationResource
 {
     public static TheoryData<string> InvalidRunCases => new(
     [
@@ -19,30 +22,38 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
         "templateId missing", "templateId unknown", "inactive template", "template of another organization", "template without steps",
     ]);
 
-    public static TheoryData<string, string> MalformedBodies => new()
-    {
-        { "truncated JSON", """{"templateId":1,"inputs":{"topic":"Trunc""" },
-        { "templateId as a word", """{"templateId":"first","inputs":{"topic":"Words"}}""" },
-        { "inputs as an array", """{"templateId":1,"inputs":["topic"]}""" },
-        { "empty body", "" },
-    };
+    public static IReadOnlyList<(string Method, string Route)> Routes =>
+    [
+        ("GET", "runs"), ("POST", "runs"), ("GET", "runs/{id}"), ("DELETE", "runs/{id}"),
+        ("POST", "runs/{id}/trigger"), ("POST", "runs/{id}/cancel"), ("POST", "runs/{id}/guidance"), ("GET", "runs/{id}/events"),
+    ];
 
-    public static TheoryData<string, string> AllRoutes => new()
-    {
-        { "GET", "runs" },
-        { "POST", "runs" },
-        { "GET", "runs/{id}" },
-        { "DELETE", "runs/{id}" },
-    };
+    public static IReadOnlyList<(string Method, string Route, string Description, string Json)> MalformedBodies =>
+    [
+        .. Each([("POST", "runs")],
+        [
+            ("truncated JSON", """{"templateId":1,"inputs":{"topic":"Trunc"""),
+            ("templateId as a word", """{"templateId":"first","inputs":{"topic":"Words"}}"""),
+            ("inputs as an array", """{"templateId":1,"inputs":["topic"]}"""),
+            ("empty body", ""),
+        ]),
+        .. Each([("POST", "runs/{id}/guidance")],
+        [
+            ("truncated JSON", """{"guidance":"Short"""),
+            ("guidance as a number", """{"guidance":42}"""),
+            ("an array instead of an object", """["Shorter."]"""),
+            ("empty body", ""),
+        ]),
+    ];
 
     // ---- Happy paths ------------------------------------------------------------------------------
 
     [Fact]
     public async Task CreateRun_AsAdmin_Returns201IdleWithLocationAndContractFields()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var templateId = await FirstTemplateIdAsync(factory, alpha);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var templateId = await FirstTemplateIdAsync(Factory, alpha);
 
         var response = await admin.PostAsJsonAsync(Runs(alpha), new
         {
@@ -74,10 +85,10 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [Fact]
     public async Task CreateRun_AsCreator_Returns201TriggeredByTheCreator()
     {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
+        using var creator = await ApiAssertions.CreatorAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
 
-        var run = await CreateAsync(creator, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha)));
+        var run = await CreateAsync(creator, Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha)));
 
         Assert.Equal("idle", run.GetProperty("status").GetString());
         Assert.Equal(DemoDataSeeder.AlphaCreatorEmail, run.GetProperty("triggeredBy").GetString());
@@ -86,11 +97,11 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [Fact]
     public async Task GetRun_AsCreator_ReturnsContractFieldsAndStepRunsOrderedByAttemptThenStepOrder()
     {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var id = await CreateIdAsync(creator, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha)));
+        using var creator = await ApiAssertions.CreatorAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var id = await CreateIdAsync(creator, Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha)));
         var started = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
-        await using (var db = factory.CreateDbContext())
+        await using (var db = Factory.CreateDbContext())
         {
             var run = await db.Runs.SingleAsync(r => r.Id == id, Ct);
             run.Status = RunStatus.Failed;
@@ -138,9 +149,9 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [Fact]
     public async Task CreateRun_ReturnsAnEmptyStepRunsList()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha)));
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha)));
 
         var run = await ApiAssertions.JsonAsync(await admin.GetAsync($"{Runs(alpha)}/{id}", Ct), HttpStatusCode.OK);
 
@@ -151,9 +162,9 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [Fact]
     public async Task ListRuns_AsCreator_ReturnsAPageWithTotalCount()
     {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var id = await CreateIdAsync(creator, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha)));
+        using var creator = await ApiAssertions.CreatorAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var id = await CreateIdAsync(creator, Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha)));
 
         var page = await ApiAssertions.JsonAsync(await creator.GetAsync($"{Runs(alpha)}?pageSize=100", Ct), HttpStatusCode.OK);
 
@@ -164,9 +175,9 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [Fact]
     public async Task ListRuns_WithPageAndPageSize_ReturnsAtMostThatManyItemsAndTheTotalCount()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var templateId = await FirstTemplateIdAsync(factory, alpha);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var templateId = await FirstTemplateIdAsync(Factory, alpha);
         for (var i = 0; i < 3; i++)
         {
             await CreateIdAsync(admin, Runs(alpha), RunBody(templateId));
@@ -190,12 +201,12 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [Fact]
     public async Task ListRuns_FilteredByStatus_ReturnsOnlyRunsInThatStatus()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var templateId = await FirstTemplateIdAsync(factory, alpha);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var templateId = await FirstTemplateIdAsync(Factory, alpha);
         var idle = await CreateIdAsync(admin, Runs(alpha), RunBody(templateId));
         var completed = await CreateIdAsync(admin, Runs(alpha), RunBody(templateId));
-        await SetRunStatusAsync(factory, completed, RunStatus.Completed);
+        await SetRunStatusAsync(Factory, completed, RunStatus.Completed);
 
         var idlePage = await ApiAssertions.JsonAsync(await admin.GetAsync($"{Runs(alpha)}?status=idle&pageSize=100", Ct), HttpStatusCode.OK);
         var completedPage = await ApiAssertions.JsonAsync(await admin.GetAsync($"{Runs(alpha)}?status=completed&pageSize=100", Ct), HttpStatusCode.OK);
@@ -219,9 +230,9 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [InlineData("page=-1", "page")]
     public async Task ListRuns_WithInvalidQuery_Returns400NamingTheParameter(string query, string field)
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
 
-        var response = await admin.GetAsync($"{Runs(await factory.AlphaIdAsync())}?{query}", Ct);
+        var response = await admin.GetAsync($"{Runs(await Factory.AlphaIdAsync())}?{query}", Ct);
 
         await ApiAssertions.ValidationProblemAsync(response, field);
     }
@@ -231,9 +242,9 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [InlineData("pageSize=lots")]
     public async Task ListRuns_WithNonNumericPaging_Returns400Problem(string query)
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
 
-        var response = await admin.GetAsync($"{Runs(await factory.AlphaIdAsync())}?{query}", Ct);
+        var response = await admin.GetAsync($"{Runs(await Factory.AlphaIdAsync())}?{query}", Ct);
 
         await ApiAssertions.ProblemAsync(response, HttpStatusCode.BadRequest);
     }
@@ -243,9 +254,9 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [InlineData(int.MaxValue, 2)]
     public async Task ListRuns_WithAPageFarBeyondTheEnd_ReturnsNoItemsOrRejectsThePage(int page, int pageSize)
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha)));
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha)));
 
         var response = await admin.GetAsync($"{Runs(alpha)}?page={page}&pageSize={pageSize}", Ct);
 
@@ -263,10 +274,10 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [Fact]
     public async Task DeleteRun_AsCreator_Returns204AndTheRunIsGone()
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        using var creator = await ApiAssertions.CreatorAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha)));
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        using var creator = await ApiAssertions.CreatorAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha)));
 
         await ApiAssertions.AssertStatusAsync(await creator.DeleteAsync($"{Runs(alpha)}/{id}", Ct), HttpStatusCode.NoContent);
 
@@ -281,10 +292,10 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [InlineData(RunStatus.Cancelled)]
     public async Task DeleteRun_WhenFinished_Returns204(RunStatus status)
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha)));
-        await SetRunStatusAsync(factory, id, status);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha)));
+        await SetRunStatusAsync(Factory, id, status);
 
         await ApiAssertions.AssertStatusAsync(await admin.DeleteAsync($"{Runs(alpha)}/{id}", Ct), HttpStatusCode.NoContent);
 
@@ -296,10 +307,10 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [InlineData(RunStatus.Pending)]
     public async Task DeleteRun_WhenActive_Returns409AndKeepsTheRun(RunStatus status)
     {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha)));
-        await SetRunStatusAsync(factory, id, status);
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha)));
+        await SetRunStatusAsync(Factory, id, status);
         var row = await RunRowAsync(id);
 
         var response = await admin.DeleteAsync($"{Runs(alpha)}/{id}", Ct);
@@ -308,103 +319,20 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
         Assert.Equal(row, await RunRowAsync(id));
     }
 
-    // ---- Authentication -----------------------------------------------------------------------------
-
-    [Theory]
-    [MemberData(nameof(AllRoutes))]
-    public async Task AnyRunRoute_WithoutToken_Returns401ProblemAndNoRedirect(string method, string route)
-    {
-        using var anonymous = ApiAssertions.Anonymous(factory);
-        var (url, body, _) = await AlphaRequestAsync(route);
-        var before = await DbStateAsync(factory);
-
-        var response = await SendAsync(anonymous, new HttpMethod(method), url, body);
-
-        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Unauthorized);
-        Assert.Equal(before, await DbStateAsync(factory));
-    }
-
-    [Theory]
-    [MemberData(nameof(AllRoutes))]
-    public async Task AnyRunRoute_WithGarbageBearerToken_Returns401ProblemAndNoRedirect(string method, string route)
-    {
-        using var garbage = ApiAssertions.GarbageToken(factory);
-        var (url, body, _) = await AlphaRequestAsync(route);
-        var before = await DbStateAsync(factory);
-
-        var response = await SendAsync(garbage, new HttpMethod(method), url, body);
-
-        await ApiAssertions.ProblemAsync(response, HttpStatusCode.Unauthorized);
-        Assert.Equal(before, await DbStateAsync(factory));
-    }
-
-    // ---- Organizations ----------------------------------------------------------------------------------
-
-    [Theory]
-    [MemberData(nameof(AllRoutes))]
-    public async Task AnyVerb_AsBetaAdminOnAlphaOrganization_Returns404AndChangesNothing(string method, string route)
-    {
-        using var beta = await ApiAssertions.BetaAdminAsync(factory);
-        var (url, body, id) = await AlphaRequestAsync(route);
-        var row = await RunRowAsync(id);
-        var before = await DbStateAsync(factory);
-
-        var response = await SendAsync(beta, new HttpMethod(method), url, body);
-
-        await ApiAssertions.ProblemAsync(response, HttpStatusCode.NotFound);
-        Assert.Equal(row, await RunRowAsync(id));
-        Assert.Equal(before, await DbStateAsync(factory));
-    }
-
-    [Theory]
-    [InlineData("GET")]
-    [InlineData("DELETE")]
-    public async Task ItemVerb_AsBetaAdminWithAlphaRunIdInBetaOrganization_Returns404AndChangesNothing(string method)
-    {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        using var beta = await ApiAssertions.BetaAdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha)));
-        var row = await RunRowAsync(id);
-        var before = await DbStateAsync(factory);
-
-        var response = await SendAsync(beta, new HttpMethod(method), $"{Runs(await factory.BetaIdAsync())}/{id}");
-
-        await ApiAssertions.ProblemAsync(response, HttpStatusCode.NotFound);
-        Assert.Equal(row, await RunRowAsync(id));
-        Assert.Equal(before, await DbStateAsync(factory));
-    }
-
-    [Theory]
-    [MemberData(nameof(AllRoutes))]
-    public async Task AnyVerb_AsAlphaAdminOnBetaOrganization_Returns404AndChangesNothing(string method, string route)
-    {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        await AssertAlphaUserCannotReachBetaAsync(admin, method, route);
-    }
-
-    [Theory]
-    [MemberData(nameof(AllRoutes))]
-    public async Task AnyVerb_AsAlphaCreatorOnBetaOrganization_Returns404AndChangesNothing(string method, string route)
-    {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
-        await AssertAlphaUserCannotReachBetaAsync(creator, method, route);
-    }
-
-    // ---- Validation and bad bodies ------------------------------------------------------------------
+    // ---- Validation ------------------------------------------------------------------------------------
 
     [Theory]
     [MemberData(nameof(InvalidRunCases))]
     public async Task CreateRun_WithInvalidInput_Returns400NamingTheFieldAndStoresNothing(string invalidCase)
     {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
+        using var creator = await ApiAssertions.CreatorAsync(Factory);
         var (body, field) = await InvalidRunAsync(invalidCase);
-        var before = await DbStateAsync(factory);
+        var before = await DbStateAsync(Factory);
 
-        var response = await creator.PostAsJsonAsync(Runs(await factory.AlphaIdAsync()), body, Ct);
+        var response = await creator.PostAsJsonAsync(Runs(await Factory.AlphaIdAsync()), body, Ct);
 
         await ApiAssertions.ValidationProblemAsync(response, field);
-        Assert.Equal(before, await DbStateAsync(factory));
+        Assert.Equal(before, await DbStateAsync(Factory));
     }
 
     [Theory]
@@ -412,15 +340,15 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [InlineData(1, 9_999)]
     public async Task CreateRun_AtTheInputLimits_Returns201(int topicLength, int otherLength)
     {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
+        using var creator = await ApiAssertions.CreatorAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
         var inputs = new Dictionary<string, object?> { ["topic"] = new string('t', topicLength), ["notes"] = new string('n', otherLength) };
         for (var i = 0; i < 18; i++)
         {
             inputs[$"k{i}"] = "";
         }
 
-        var run = await CreateAsync(creator, Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha), inputs));
+        var run = await CreateAsync(creator, Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha), inputs));
 
         Assert.Equal(20, run.GetProperty("inputs").EnumerateObject().Count());
         Assert.Equal(topicLength, run.GetProperty("inputs").GetProperty("topic").GetString()!.Length);
@@ -429,51 +357,56 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
     [Fact]
     public async Task CreateRun_WithInputNamesThatCollideOnceTrimmed_Returns400AndStoresNothing()
     {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
+        using var creator = await ApiAssertions.CreatorAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
         var inputs = new Dictionary<string, object?> { ["topic"] = "Espresso", [" topic"] = "Latte" };
-        var before = await DbStateAsync(factory);
+        var before = await DbStateAsync(Factory);
 
-        var response = await creator.PostAsJsonAsync(Runs(alpha), RunBody(await FirstTemplateIdAsync(factory, alpha), inputs), Ct);
+        var response = await creator.PostAsJsonAsync(Runs(alpha), RunBody(await FirstTemplateIdAsync(Factory, alpha), inputs), Ct);
 
         await ApiAssertions.ValidationProblemAsync(response, "inputs");
-        Assert.Equal(before, await DbStateAsync(factory));
+        Assert.Equal(before, await DbStateAsync(Factory));
     }
 
-    [Theory]
-    [MemberData(nameof(MalformedBodies))]
-    public async Task CreateRun_WithMalformedJson_Returns400ProblemAndStoresNothing(string description, string json)
+    // ---- Contract ------------------------------------------------------------------------------------------
+
+    /// <summary>A creator may create, trigger, cancel and guide runs (API.md "Access rules").</summary>
+    protected override Task<HttpClient> WriterAsync() => ApiAssertions.CreatorAsync(Factory);
+
+    /// <summary>A fresh run, active where the route acts only on active runs, so that only the access rule can refuse.</summary>
+    protected override async Task<int> CreateResourceAsync(HttpClient orgAdmin, int orgId, string route)
     {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
-        var before = await DbStateAsync(factory);
-
-        var response = await SendRawAsync(creator, HttpMethod.Post, Runs(await factory.AlphaIdAsync()), json);
-
-        var problem = await ApiAssertions.ProblemAsync(response, HttpStatusCode.BadRequest);
-        Assert.True(problem.GetProperty("detail").GetString()!.Length > 0, description);
-        Assert.Equal(before, await DbStateAsync(factory));
+        var id = await CreateIdAsync(orgAdmin, Runs(orgId), RunBody(await FirstTemplateIdAsync(Factory, orgId)));
+        if (route.EndsWith("/cancel", StringComparison.Ordinal))
+        {
+            await SetRunStatusLeasedElsewhereAsync(Factory, id, RunStatus.Pending, attempt: 1);
+        }
+        else if (route.EndsWith("/guidance", StringComparison.Ordinal))
+        {
+            await SetRunStatusLeasedElsewhereAsync(Factory, id, RunStatus.InProgress, attempt: 1);
+        }
+        return id;
     }
 
-    [Fact]
-    public async Task CreateRun_WithBodyOver1MB_Returns413ProblemAndStoresNothing()
+    protected override async Task<object?> BodyAsync(int orgId, string route) => route switch
     {
-        using var creator = await ApiAssertions.CreatorAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var json = JsonOfSize(1_100_000, $"\"templateId\":{await FirstTemplateIdAsync(factory, alpha)},\"inputs\":{{", "topic", "}");
-        var before = await DbStateAsync(factory);
+        "runs/{id}/guidance" => new { guidance = "Shorter." },
+        "runs/{id}/trigger" or "runs/{id}/cancel" or "runs/{id}/events" => null,
+        _ => RunBody(await FirstTemplateIdAsync(Factory, orgId)),
+    };
 
-        var response = await SendRawAsync(creator, HttpMethod.Post, Runs(alpha), json);
+    protected override async Task<object?> RowAsync(int id) => await RunRowAsync(id);
 
-        await ApiAssertions.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
-        Assert.Equal(before, await DbStateAsync(factory));
-    }
+    protected override async Task<string> OversizedJsonAsync(string route) => route == "runs/{id}/guidance"
+        ? JsonOfSize(1_100_000, "", "guidance", "")
+        : JsonOfSize(1_100_000, $"\"templateId\":{await FirstTemplateIdAsync(Factory, await Factory.AlphaIdAsync())},\"inputs\":{{", "topic", "}");
 
     // ---- Helpers -------------------------------------------------------------------------------------------
 
     private async Task<(object Body, string Field)> InvalidRunAsync(string invalidCase)
     {
-        var alpha = await factory.AlphaIdAsync();
-        var templateId = await FirstTemplateIdAsync(factory, alpha);
+        var alpha = await Factory.AlphaIdAsync();
+        var templateId = await FirstTemplateIdAsync(Factory, alpha);
         var inputs = new Dictionary<string, object?> { ["topic"] = "Espresso", ["audience"] = "students" };
         switch (invalidCase)
         {
@@ -517,15 +450,15 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
                 return (RunBody(int.MaxValue, inputs), "templateId");
             case "inactive template":
             {
-                using var admin = await ApiAssertions.AdminAsync(factory);
-                var inactive = await CreateIdAsync(admin, Templates(alpha), TemplateBody(await FirstAgentIdAsync(factory, alpha), isActive: false));
+                using var admin = await ApiAssertions.AdminAsync(Factory);
+                var inactive = await CreateIdAsync(admin, Templates(alpha), TemplateBody(await FirstAgentIdAsync(Factory, alpha), isActive: false));
                 return (RunBody(inactive, inputs), "templateId");
             }
             case "template of another organization":
-                return (RunBody(await FirstTemplateIdAsync(factory, await factory.BetaIdAsync()), inputs), "templateId");
+                return (RunBody(await FirstTemplateIdAsync(Factory, await Factory.BetaIdAsync()), inputs), "templateId");
             case "template without steps":
             {
-                await using var db = factory.CreateDbContext();
+                await using var db = Factory.CreateDbContext();
                 var empty = new PipelineTemplate
                 {
                     OrganizationId = alpha, Name = Unique("Empty"), IsActive = true, CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
@@ -539,33 +472,6 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
         }
     }
 
-    /// <summary>The URL of <paramref name="route"/> on a fresh Alpha run, a valid body and the run's id.</summary>
-    private async Task<(string Url, object Body, int RunId)> AlphaRequestAsync(string route)
-    {
-        using var admin = await ApiAssertions.AdminAsync(factory);
-        var alpha = await factory.AlphaIdAsync();
-        var templateId = await FirstTemplateIdAsync(factory, alpha);
-        var id = await CreateIdAsync(admin, Runs(alpha), RunBody(templateId));
-        return ($"{Base(alpha)}/{route.Replace("{id}", $"{id}", StringComparison.Ordinal)}", RunBody(templateId), id);
-    }
-
-    private async Task AssertAlphaUserCannotReachBetaAsync(HttpClient alphaUser, string method, string route)
-    {
-        using var beta = await ApiAssertions.BetaAdminAsync(factory);
-        var betaOrg = await factory.BetaIdAsync();
-        var betaTemplate = await FirstTemplateIdAsync(factory, betaOrg);
-        var id = await CreateIdAsync(beta, Runs(betaOrg), RunBody(betaTemplate));
-        var row = await RunRowAsync(id);
-        var before = await DbStateAsync(factory);
-
-        var response = await SendAsync(alphaUser, new HttpMethod(method), $"{Base(betaOrg)}/{route.Replace("{id}", $"{id}", StringComparison.Ordinal)}",
-            RunBody(betaTemplate));
-
-        await ApiAssertions.ProblemAsync(response, HttpStatusCode.NotFound);
-        Assert.Equal(row, await RunRowAsync(id));
-        Assert.Equal(before, await DbStateAsync(factory));
-    }
-
     private static StepRun NewStepRun(int runId, int attempt, int order, string name, StepStatus status, DateTime started) => new()
     {
         RunId = runId, StepName = name, StepType = order == 1 ? StepType.ScriptGeneration : StepType.BrandVoiceCheck, StepOrder = order,
@@ -576,25 +482,26 @@ public sealed class RunEndpointsTests(ContentWatchFactory factory) : IClassFixtu
 
     private async Task<string> TemplateNameAsync(int templateId)
     {
-        await using var db = factory.CreateDbContext();
+        await using var db = Factory.CreateDbContext();
         return await db.Templates.Where(t => t.Id == templateId).Select(t => t.Name).SingleAsync(Ct);
     }
 
     private async Task<int> CountRunsAsync(int orgId, RunStatus? status)
     {
-        await using var db = factory.CreateDbContext();
+        await using var db = Factory.CreateDbContext();
         return await db.Runs.CountAsync(r => r.OrganizationId == orgId && (status == null || r.Status == status), Ct);
     }
 
     private async Task<RunRow?> RunRowAsync(int id)
     {
-        await using var db = factory.CreateDbContext();
+        await using var db = Factory.CreateDbContext();
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, Ct);
         return run is null
             ? null
             : new RunRow(run.OrganizationId, run.TemplateId, run.Status, run.Attempt, run.UpdatedAt, JsonSerializer.Serialize(run.Inputs),
-                await db.StepRuns.CountAsync(s => s.RunId == id, Ct));
+                await db.StepRuns.CountAsync(s => s.RunId == id, Ct), await db.Guidance.CountAsync(g => g.RunId == id, Ct));
     }
 
-    private sealed record RunRow(int OrganizationId, int TemplateId, RunStatus Status, int Attempt, DateTime UpdatedAt, string Inputs, int StepRuns);
+    private sealed record RunRow(
+        int OrganizationId, int TemplateId, RunStatus Status, int Attempt, DateTime UpdatedAt, string Inputs, int StepRuns, int Guidance);
 }
