@@ -3,7 +3,7 @@ using System.Security.Claims;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
-using ContentWatch.Web.Endpoints;
+using ContentWatch.Web.Extensions;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 
