@@ -9,12 +9,14 @@ public sealed class FieldMessages(IReadOnlyDictionary<string, string[]> errors)
 {
     public static FieldMessages None { get; } = new(new Dictionary<string, string[]>());
 
-    public bool Any => errors.Count > 0;
-
     public bool Has(string field) => errors.ContainsKey(field);
 
     /// <summary>The first message for the field (a field shows one at a time), or null.</summary>
     public string? Of(string field) => errors.TryGetValue(field, out var messages) && messages.Length > 0 ? messages[0] : null;
+
+    /// <summary>The same messages but the field's, for a field the user has just changed.</summary>
+    public FieldMessages Without(string field) =>
+        errors.ContainsKey(field) ? new(errors.Where(e => e.Key != field).ToDictionary(StringComparer.Ordinal)) : this;
 
     /// <summary>The first message of each field the form has no place for, so that no refusal goes unexplained.</summary>
     public IEnumerable<string> Besides(IEnumerable<string> shownFields)
