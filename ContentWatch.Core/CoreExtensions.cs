@@ -28,6 +28,7 @@ public static class CoreExtensions
         builder.Services.AddSingleton<KnowledgeRetriever>();
         builder.Services.AddSingleton<PipelineTemplates>();
         builder.Services.AddSingleton<PipelineRuns>();
+        builder.Services.AddSingleton<RunLauncher>();
 
         builder.AddContentWatchAgents();
         builder.AddContentWatchEngine();

@@ -17,7 +17,7 @@ public static class EngineExtensions
     {
         var services = builder.Services;
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName);
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<RunEventBus>();
         services.AddSingleton<RunWatcher>();
@@ -29,8 +29,7 @@ public static class EngineExtensions
         services.AddSingleton<RunRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<RunRecovery>());
 
-        var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new();
-        if (redis.IsConfigured)
+        if (RedisOptions.IsConfiguredIn(builder.Configuration))
         {
             services.AddSingleton<RedisConnections>();
             services.AddSingleton<IRunLock, RedLockRunLock>();

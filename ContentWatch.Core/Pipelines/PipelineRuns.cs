@@ -233,12 +233,22 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
             }
         }
         trimmed.TryGetValue("topic", out var topic);
-        errors.Length("inputs.topic", topic, 1, Limits.Topic, "Topic");
-        var total = trimmed.Values.Sum(v => v?.Length ?? 0);
+        CheckTopic(topic, errors, "inputs.topic");
+        CheckTotal(trimmed.Values, errors, "inputs");
+        return trimmed;
+    }
+
+    /// <summary>The topic rule, reported under <paramref name="field"/> (the API and the launcher name the field differently).</summary>
+    internal static void CheckTopic(string? topic, FieldErrors errors, string field) =>
+        errors.Length(field, topic, 1, Limits.Topic, "Topic");
+
+    /// <summary>The rule on all input values together, reported under <paramref name="field"/>.</summary>
+    internal static void CheckTotal(IEnumerable<string?> values, FieldErrors errors, string field)
+    {
+        var total = values.Sum(v => v?.Length ?? 0);
         if (total > Limits.InputsTotal)
         {
-            errors.Add("inputs", $"All input values together must be at most {Limits.InputsTotal:N0} characters (they have {total:N0}).");
+            errors.Add(field, $"All input values together must be at most {Limits.InputsTotal:N0} characters (they have {total:N0}).");
         }
-        return trimmed;
     }
 }

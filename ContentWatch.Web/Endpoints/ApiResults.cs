@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using ContentWatch.Core;
 
 namespace ContentWatch.Web.Endpoints;
@@ -21,7 +20,4 @@ internal static class ApiResults
     public static IResult Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] },
             detail: "One or more fields are invalid.", title: "Invalid request");
-
-    public static string UserId(this ClaimsPrincipal user) =>
-        user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The caller is not signed in.");
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
 using ContentWatch.Core.Pipelines;
+using ContentWatch.Web.Extensions;
 
 namespace ContentWatch.Web.Endpoints;
 

@@ -51,7 +51,7 @@ public static class WebExtensions
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         var health = services.AddHealthChecks().AddDbContextCheck<ContentWatchDbContext>("database");
-        if (builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.IsConfigured == true)
+        if (RedisOptions.IsConfiguredIn(builder.Configuration))
         {
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
         }

@@ -48,6 +48,7 @@ public abstract class ComponentTestBase : BunitContext
         Forward<PipelineTemplates>();
         Forward<PipelineRuns>();
         Forward<RunTrigger>();
+        Forward<RunLauncher>();
         Forward<RunControl>();
         Forward<AgentProfiles>();
         Forward<KnowledgeBase>();

@@ -1,11 +1,13 @@
 using Bunit;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence.Seeding;
+using ContentWatch.Core.Pipelines;
 using ContentWatch.Tests.Infrastructure;
 using ContentWatch.Web.Components.Pages.Runs;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Quartz;
 
 namespace ContentWatch.Tests.Web.Components;
 
@@ -114,7 +116,88 @@ public sealed class NewRunPageTests(ContentWatchFactory factory) : ComponentTest
         Assert.Equal(runsBefore, await RunCountAsync());
     }
 
-    private async Task CreateTemplateAsync(int organizationId, string name, string prompt)
+    [Fact]
+    public async Task Launch_WithATopicOverTheLimit_ShowsCoresMessageNextToTheTopic_AndCreatesNoRun()
+    {
+        var page = RenderPage<NewRun>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail));
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        var runsBefore = await RunCountAsync();
+
+        // A browser stops at the field's maxlength; a stale form or a script does not, and Core is the judge.
+        Field(page, "Topic").Input(new string('t', Limits.Topic + 1));
+        await page.Find("form").SubmitAsync();
+
+        Assert.Equal("Topic must be between 1 and 500 characters (it has 501).", ErrorNextTo(Field(page, "Topic")));
+        Assert.Equal(runsBefore, await RunCountAsync());
+
+        Field(page, "Topic").Input("Espresso");
+        Assert.Equal("", ErrorNextTo(Field(page, "Topic")));
+    }
+
+    [Fact]
+    public async Task Launch_WithInputsOverTheTotal_ShowsTheMessageNextToTheLastOneFilledIn_AndCreatesNoRun()
+    {
+        var page = RenderPage<NewRun>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail));
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        var runsBefore = await RunCountAsync();
+
+        await Button(page, "Add input").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        Fields(page, "Name").Last().Change("notes");
+        Field(page, "notes").Change(new string('n', 2_000));
+        Field(page, "Audience").Change(new string('a', 8_000));
+        Field(page, "Topic").Input("Espresso");
+        await page.Find("form").SubmitAsync();
+
+        Assert.Equal("All input values together must be at most 10,000 characters (they have 10,019).", ErrorNextTo(Field(page, "notes")));
+        Assert.Equal("", ErrorNextTo(Field(page, "Audience")));
+        Assert.Equal(runsBefore, await RunCountAsync());
+    }
+
+    [Fact]
+    public async Task Launch_OfATemplateDeactivatedSinceThePageOpened_ShowsWhyNextToThePipeline_AndCreatesNoRun()
+    {
+        var organization = await SignInAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var templateName = $"Soon retired {Guid.NewGuid():N}";
+        var templateId = await CreateTemplateAsync(organization.Current!.Id, templateName, "Write about {topic}.");
+        var page = RenderPage<NewRun>(organization);
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        await ChooseAsync(Field(page, "Pipeline"), templateName);
+        await using (var db = Factory.CreateDbContext())
+        {
+            await db.Templates.Where(t => t.Id == templateId).ExecuteUpdateAsync(s => s.SetProperty(t => t.IsActive, false), TestContext.Current.CancellationToken);
+        }
+        var runsBefore = await RunCountAsync();
+
+        Field(page, "Topic").Input("Espresso");
+        await page.Find("form").SubmitAsync();
+
+        Assert.Equal("This template is not active.", ErrorNextTo(Field(page, "Pipeline")));
+        Assert.Equal("", ErrorNextTo(Field(page, "Topic")));
+        Assert.Equal(runsBefore, await RunCountAsync());
+    }
+
+    [Fact]
+    public async Task Launch_WhenTheRunCannotBeStarted_OpensTheRunItCreated_AndSaysWhy()
+    {
+        await using var app = Factory.WithWebHostBuilder(_ => { });
+        // A scheduler that is down refuses every job, as Quartz does once shut down.
+        var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(TestContext.Current.CancellationToken);
+        await scheduler.Shutdown(waitForJobsToComplete: false, TestContext.Current.CancellationToken);
+        Services.AddSingleton(app.Services.GetRequiredService<RunLauncher>());
+        var page = RenderPage<NewRun>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail));
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        var topic = $"Moka pot {Guid.NewGuid():N}";
+
+        Field(page, "Topic").Input(topic);
+        await page.Find("form").SubmitAsync();
+
+        var run = Assert.Single(await RunsAboutAsync(topic));
+        Assert.Equal((RunStatus.Idle, 0), (run.Status, run.Attempt));
+        Assert.Equal($"http://localhost/runs/{run.Id}", Services.GetRequiredService<NavigationManager>().Uri);
+        Providers.WaitForAssertion(() => Assert.Contains($"Run {run.Id} was created but could not be started; start it from its page.", Providers.Markup, StringComparison.Ordinal));
+    }
+
+    private async Task<int> CreateTemplateAsync(int organizationId, string name, string prompt)
     {
         await using var db = Factory.CreateDbContext();
         var writer = await db.Agents.FirstAsync(a => a.OrganizationId == organizationId && a.Role == AgentRole.Writer, TestContext.Current.CancellationToken);
@@ -122,6 +205,7 @@ public sealed class NewRunPageTests(ContentWatchFactory factory) : ComponentTest
         var created = await templates.CreateAsync(organizationId, new ContentWatch.Core.Pipelines.TemplateInput(name, "A template asking for more inputs.", true,
             [new ContentWatch.Core.Pipelines.StepInput("Write it", "script_generation", 1, writer.Id, prompt)]));
         Assert.True(created.Succeeded, created.Detail);
+        return created.Value!.Id;
     }
 
     private async Task<int> RunCountAsync()

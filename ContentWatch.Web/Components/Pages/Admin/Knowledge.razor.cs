@@ -1,6 +1,7 @@
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Retrieval;
+using ContentWatch.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -13,7 +14,7 @@ public sealed partial class Knowledge
     private string? _search;
     private Draft? _editing;
     private int? _editingId;
-    private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+    private FieldMessages _errors = FieldMessages.None;
     private bool _saving;
     private RetrievalPreview? _preview;
 
@@ -38,14 +39,14 @@ public sealed partial class Knowledge
     {
         _editingId = null;
         _editing = new Draft { Category = EnumNames<KnowledgeCategory>.Name(KnowledgeCategory.BrandVoice) };
-        _errors = new Dictionary<string, string[]>();
+        _errors = FieldMessages.None;
     }
 
     private void Edit(KnowledgeDocument document)
     {
         _editingId = document.Id;
         _editing = new Draft { Title = document.Title, Content = document.Content, Category = EnumNames<KnowledgeCategory>.Name(document.Category) };
-        _errors = new Dictionary<string, string[]>();
+        _errors = FieldMessages.None;
     }
 
     private async Task SaveAsync()
@@ -59,12 +60,12 @@ public sealed partial class Knowledge
                 : await KnowledgeBase.CreateAsync(Organization.Id, input);
             if (!result.Succeeded)
             {
-                _errors = result.Errors;
+                _errors = new(result.Errors);
                 Snackbar.Add(result.Detail ?? "Not saved.", Severity.Warning);
                 return;
             }
             _editingId = result.Value!.Id;
-            _errors = new Dictionary<string, string[]>();
+            _errors = FieldMessages.None;
             Snackbar.Add($"Saved “{result.Value.Title}”.", Severity.Success);
             await LoadAsync();
             if (_preview is not null)
@@ -96,10 +97,6 @@ public sealed partial class Knowledge
             await _preview.RefreshAsync();
         }
     }
-
-    private bool HasError(string field) => _errors.ContainsKey(field);
-
-    private string? ErrorOf(string field) => _errors.TryGetValue(field, out var messages) ? messages[0] : null;
 
     private sealed class Draft
     {

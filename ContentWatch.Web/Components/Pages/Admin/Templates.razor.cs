@@ -2,6 +2,7 @@ using ContentWatch.Core.Agents;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
+using ContentWatch.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -13,7 +14,7 @@ public sealed partial class Templates
     private IReadOnlyList<AgentProfile> _agents = [];
     private Draft? _editing;
     private int? _editingId;
-    private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+    private FieldMessages _errors = FieldMessages.None;
     private bool _saving;
 
     [CascadingParameter] public OrganizationMembership Organization { get; set; } = default!;
@@ -30,14 +31,14 @@ public sealed partial class Templates
 
     private void New()
     {
-        (_editingId, _errors) = (null, new Dictionary<string, string[]>());
+        (_editingId, _errors) = (null, FieldMessages.None);
         _editing = new Draft();
         AddStep();
     }
 
     private void Edit(PipelineTemplate template)
     {
-        (_editingId, _errors) = (template.Id, new Dictionary<string, string[]>());
+        (_editingId, _errors) = (template.Id, FieldMessages.None);
         _editing = new Draft { Name = template.Name, Description = template.Description, IsActive = template.IsActive };
         _editing.Steps.AddRange(template.Steps.OrderBy(s => s.Order).Select(s => new StepDraft
         {
@@ -57,13 +58,13 @@ public sealed partial class Templates
     {
         var steps = _editing!.Steps;
         (steps[index], steps[index + by]) = (steps[index + by], steps[index]);
-        _errors = new Dictionary<string, string[]>();
+        _errors = FieldMessages.None;
     }
 
     private void RemoveStep(int index)
     {
         _editing!.Steps.RemoveAt(index);
-        _errors = new Dictionary<string, string[]>();
+        _errors = FieldMessages.None;
     }
 
     private async Task SaveAsync()
@@ -79,11 +80,11 @@ public sealed partial class Templates
                 : await PipelineTemplates.CreateAsync(Organization.Id, input);
             if (!result.Succeeded)
             {
-                _errors = result.Errors;
+                _errors = new(result.Errors);
                 Snackbar.Add(result.Detail ?? "Not saved.", Severity.Warning);
                 return;
             }
-            (_editingId, _errors) = (result.Value!.Id, new Dictionary<string, string[]>());
+            (_editingId, _errors) = (result.Value!.Id, FieldMessages.None);
             Snackbar.Add($"Saved {result.Value.Name}.", Severity.Success);
             _templates = await PipelineTemplates.ListAsync(Organization.Id);
         }
@@ -107,10 +108,6 @@ public sealed partial class Templates
             _templates = await PipelineTemplates.ListAsync(Organization.Id);
         }
     }
-
-    private bool HasError(string field) => _errors.ContainsKey(field);
-
-    private string? ErrorOf(string field) => _errors.TryGetValue(field, out var messages) ? messages[0] : null;
 
     private sealed class Draft
     {

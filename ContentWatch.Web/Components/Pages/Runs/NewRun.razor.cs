@@ -1,11 +1,11 @@
-using System.ComponentModel.DataAnnotations;
-using System.Security.Claims;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
-using ContentWatch.Web.Endpoints;
+using ContentWatch.Web.Components.Shared;
+using ContentWatch.Web.Extensions;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
 
 namespace ContentWatch.Web.Components.Pages.Runs;
 
@@ -13,14 +13,10 @@ public sealed partial class NewRun
 {
     private static readonly string[] Formats = ["short video", "long video", "thread", "blog post", "newsletter", "podcast episode"];
 
-    private static readonly string[] Standard = ["topic", "audience", "format"];
-
-    /// <summary>Inputs besides the three standard ones, within the API's 20 in all.</summary>
-    private const int MaxExtras = Limits.MaxInputs - 3;
-
-    private readonly LaunchInput _input = new();
-    private readonly List<ExtraInput> _extras = [];
+    private readonly LaunchForm _input = new();
+    private readonly List<ExtraRow> _extras = [];
     private IReadOnlyList<PipelineTemplate>? _templates;
+    private FieldMessages _errors = FieldMessages.None;
     private string? _error;
     private bool _launching;
 
@@ -34,15 +30,22 @@ public sealed partial class NewRun
     private PipelineTemplates Templates { get; set; } = default!;
 
     [Inject]
-    private PipelineRuns Runs { get; set; } = default!;
-
-    [Inject]
-    private RunTrigger Trigger { get; set; } = default!;
+    private RunLauncher Launcher { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
+    [Inject]
+    private ISnackbar Snackbar { get; set; } = default!;
+
     private PipelineTemplate? Selected => _templates?.FirstOrDefault(t => t.Id == _input.TemplateId);
+
+    /// <summary>The fields this form shows a message next to; the launcher's other refusals go above the button.</summary>
+    private IEnumerable<string> Placed =>
+        [RunLauncher.TemplateField, .. RunLauncher.StandardInputs,
+         .. Enumerable.Range(0, _extras.Count).SelectMany(i => new[] { RunLauncher.ExtraNameField(i), RunLauncher.ExtraValueField(i) })];
+
+    private IEnumerable<string> Unplaced => _error is null ? _errors.Besides(Placed) : [_error, .. _errors.Besides(Placed)];
 
     protected override async Task OnParametersSetAsync()
     {
@@ -59,41 +62,35 @@ public sealed partial class NewRun
         _input.TemplateId = templateId;
         // Rows the creator left empty belong to the template chosen before; what they typed stays.
         _extras.RemoveAll(e => string.IsNullOrWhiteSpace(e.Value));
+        // Messages of extra inputs are keyed by position, which just changed.
+        _errors = FieldMessages.None;
         foreach (var name in Selected is { } template ? PipelineTemplates.InputsUsedBy(template) : [])
         {
-            if (!Standard.Contains(name, StringComparer.OrdinalIgnoreCase) && !_extras.Any(e => e.Name.Trim() == name) && _extras.Count < MaxExtras)
+            if (!RunLauncher.StandardInputs.Contains(name, StringComparer.OrdinalIgnoreCase) && !_extras.Any(e => e.Name.Trim() == name)
+                && _extras.Count < RunLauncher.MaxExtras)
             {
-                _extras.Add(new ExtraInput { Name = name });
+                _extras.Add(new ExtraRow { Name = name });
             }
         }
     }
 
-    /// <summary>Checks the extra inputs, with a message next to the field at fault; true when they can be sent.</summary>
-    private bool ValidateExtras()
+    private void RemoveExtra(int index)
     {
-        var seen = new HashSet<string>(Standard, StringComparer.OrdinalIgnoreCase);
-        foreach (var extra in _extras)
-        {
-            var name = extra.Name.Trim();
-            var empty = string.IsNullOrWhiteSpace(extra.Value);
-            extra.NameError = name.Length == 0 && !empty ? "Name the input."
-                : name.Length > Limits.InputKey ? $"At most {Limits.InputKey} characters."
-                : name.Length > 0 && !seen.Add(name) ? (Standard.Contains(name, StringComparer.OrdinalIgnoreCase) ? $"{name} has its own field above." : $"{name} is given twice.")
-                : null;
-            extra.ValueError = null;
-        }
-        var total = _input.Topic.Length + (_input.Audience?.Length ?? 0) + (_input.Format?.Length ?? 0) + _extras.Sum(e => e.Value.Length);
-        if (total > Limits.InputsTotal && _extras.LastOrDefault(e => e.Value.Length > 0) is { } longest)
-        {
-            longest.ValueError = $"All inputs together must be at most {Limits.InputsTotal:N0} characters (they have {total:N0}).";
-        }
-        return _extras.All(e => e.NameError is null && e.ValueError is null);
+        _extras.RemoveAt(index);
+        _errors = FieldMessages.None;
     }
 
-    /// <summary>Creates and triggers the run, then opens its live view. A second click while this runs is ignored.</summary>
+    /// <summary>A field the creator changes no longer shows the message it had.</summary>
+    private void Edited(string field) => _errors = _errors.Without(field);
+
+    /// <summary>
+    /// Launches the run (Core validates, creates and triggers it), then opens its live view. A second click while
+    /// this runs is ignored. A run created but not started is opened too, with the reason: it exists, and its
+    /// page can start it; staying here would invite a second, duplicate run.
+    /// </summary>
     private async Task LaunchAsync()
     {
-        if (_launching || !ValidateExtras())
+        if (_launching)
         {
             return;
         }
@@ -102,31 +99,20 @@ public sealed partial class NewRun
         try
         {
             var user = (await AuthenticationState).User;
-            var inputs = new Dictionary<string, string> { ["topic"] = _input.Topic.Trim() };
-            if (!string.IsNullOrWhiteSpace(_input.Audience))
+            var launched = await Launcher.LaunchAsync(Organization.Id, user.UserId(), new LaunchInput(
+                _input.TemplateId, _input.Topic, _input.Audience, _input.Format, [.. _extras.Select(e => new ExtraInput(e.Name, e.Value))]));
+            if (!launched.Succeeded)
             {
-                inputs["audience"] = _input.Audience.Trim();
-            }
-            if (!string.IsNullOrWhiteSpace(_input.Format))
-            {
-                inputs["format"] = _input.Format;
-            }
-            foreach (var extra in _extras.Where(e => !string.IsNullOrWhiteSpace(e.Value)))
-            {
-                inputs[extra.Name.Trim()] = extra.Value.Trim();
-            }
-            var created = await Runs.CreateAsync(Organization.Id, user.UserId(), new RunInput(_input.TemplateId, inputs));
-            if (!created.Succeeded)
-            {
-                _error = created.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? created.Detail;
+                _errors = new(launched.Errors);
+                _error = launched.Errors.Count == 0 ? launched.Detail : null;
                 return;
             }
-            var triggered = await Trigger.TriggerAsync(Organization.Id, created.Value!.Id);
-            if (!triggered.Succeeded)
+            _errors = FieldMessages.None;
+            if (launched.Value!.NotStarted is { } reason)
             {
-                _error = triggered.Detail;
+                Snackbar.Add(reason, Severity.Warning);
             }
-            Navigation.NavigateTo($"runs/{created.Value.Id}");
+            Navigation.NavigateTo($"runs/{launched.Value.Run.Id}");
         }
         finally
         {
@@ -134,26 +120,17 @@ public sealed partial class NewRun
         }
     }
 
-    private sealed class ExtraInput
+    private sealed class ExtraRow
     {
         public string Name { get; set; } = "";
         public string Value { get; set; } = "";
-        public string? NameError { get; set; }
-        public string? ValueError { get; set; }
     }
 
-    private sealed class LaunchInput
+    private sealed class LaunchForm
     {
-        [Range(1, int.MaxValue, ErrorMessage = "Choose a pipeline.")]
         public int TemplateId { get; set; }
-
-        [Required(ErrorMessage = "Topic is required.")]
-        [StringLength(Limits.Topic, ErrorMessage = "Topic must be at most 500 characters.")]
         public string Topic { get; set; } = "";
-
-        [StringLength(1000, ErrorMessage = "Audience must be at most 1,000 characters.")]
         public string? Audience { get; set; }
-
         public string? Format { get; set; } = "short video";
     }
 }

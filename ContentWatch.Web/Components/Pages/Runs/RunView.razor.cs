@@ -4,7 +4,7 @@ using ContentWatch.Core.Events;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
 using ContentWatch.Web.Components.Pages.Runs.Components;
-using ContentWatch.Web.Endpoints;
+using ContentWatch.Web.Extensions;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
