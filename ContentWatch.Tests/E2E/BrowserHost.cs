@@ -65,6 +65,9 @@ public partial class BrowserHost : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
             AcceptDownloads = true,
         });
+        // A page load on two cores shared with a dozen browsers and app hosts can take longer than Playwright's
+        // 30 s default (seen once in a full run, at the first login of a fresh host); a page that never loads still fails.
+        context.SetDefaultNavigationTimeout(60_000);
         return await context.NewPageAsync();
     }
 

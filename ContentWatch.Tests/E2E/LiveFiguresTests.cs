@@ -313,13 +313,14 @@ public sealed class CircuitBytesFiguresTests(FastModelBrowserHost host) : IClass
             await page.WaitForTimeoutAsync(1_000); // the last coalesced renders
             var received = await page.EvaluateAsync<double>("t => window.__cwIn.filter(f => f[0] >= t).reduce((s, f) => s + f[1], 0)", clickedAt);
             var sent = await page.EvaluateAsync<double>("t => window.__cwOut.filter(f => f[0] >= t).reduce((s, f) => s + f[1], 0)", clickedAt);
+            var messages = await page.EvaluateAsync<int>("t => window.__cwIn.filter(f => f[0] >= t).length", clickedAt);
             var html = await page.EvaluateAsync<double>("() => new TextEncoder().encode(document.documentElement.outerHTML).length");
             if (i == 0)
             {
                 continue; // the first launch warms the JIT and the circuit
             }
             ratios.Add(received / html);
-            lines.Add($"{received / html:0.00} ({received:N0} B received, {sent:N0} B sent, page {html:N0} B)");
+            lines.Add($"{received / html:0.00} ({received:N0} B received in {messages} messages, {sent:N0} B sent, page {html:N0} B)");
         }
 
         ratios.Sort();
