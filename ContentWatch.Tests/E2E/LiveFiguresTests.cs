@@ -327,5 +327,8 @@ public sealed class CircuitBytesFiguresTests(FastModelBrowserHost host) : IClass
         var median = ratios[ratios.Count / 2];
         Artifacts.Figure("Circuit bytes from the Run pipeline click to completion ÷ the final page HTML",
             $"median {median:0.00} over {ratios.Count} launches — {string.Join("; ", lines)}; Standard Video Workflow, 5 ms between chunks (target ≤ 1.5)");
+        // The target is reported, not asserted: render timing moves it on a loaded machine. The bound catches what
+        // matters — the page sent again at every render, or text re-sent whole (the first design measured 22–26× per step).
+        Assert.True(median <= 2, $"The circuit sent {median:0.00}× the final page: {string.Join("; ", lines)}");
     }
 }

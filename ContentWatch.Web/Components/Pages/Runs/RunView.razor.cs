@@ -21,7 +21,7 @@ public sealed partial class RunView
     /// </summary>
     private static readonly TimeSpan RenderDelay = TimeSpan.FromMilliseconds(50);
 
-    private static readonly TimeSpan RenderEvery = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan RenderEvery = TimeSpan.FromMilliseconds(250);
 
     private RunProgress? _progress;
     private int _organizationId;
@@ -100,14 +100,22 @@ public sealed partial class RunView
 
     private bool IsActive => Snapshot?.Summary.IsActive == true;
 
+    /// <summary>The main action's label and CSS icon (app.css).</summary>
     private (string Label, string Icon) MainAction => Snapshot?.Summary.Status switch
     {
-        RunStatus.Pending or RunStatus.InProgress => ("Cancel", Icons.Material.Filled.Stop),
+        RunStatus.Pending or RunStatus.InProgress => ("Cancel", "cw-icon-stop"),
         // Resume picks up at the first unfinished step; Run again starts a new attempt.
-        RunStatus.Failed or RunStatus.Cancelled => ("Resume", Icons.Material.Filled.PlayArrow),
-        RunStatus.Idle => ("Run pipeline", Icons.Material.Filled.PlayArrow),
-        _ => ("Run again", Icons.Material.Filled.Replay),
+        RunStatus.Failed or RunStatus.Cancelled => ("Resume", "cw-icon-play"),
+        RunStatus.Idle => ("Run pipeline", "cw-icon-play"),
+        _ => ("Run again", "cw-icon-replay"),
     };
+
+    // MudButton's own classes: Variant.Outlined + Color.Error while the run is active, Variant.Filled + Color.Primary otherwise.
+    private string MainButtonClass => IsActive
+        ? "mud-button-root mud-button mud-button-outlined mud-button-outlined-error mud-button-outlined-size-medium mud-ripple"
+        : "mud-button-root mud-button mud-button-filled mud-button-filled-primary mud-button-filled-size-medium mud-ripple";
+
+    private const string TextButtonClass = "mud-button-root mud-button mud-button-text mud-button-text-default mud-button-text-size-medium mud-ripple";
 
     private Task MainActionAsync() => IsActive ? CancelAsync() : TriggerAsync();
 
