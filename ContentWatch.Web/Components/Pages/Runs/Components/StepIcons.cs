@@ -17,6 +17,7 @@ public static class StepIcons
         _ => "cw-icon-waiting",
     };
 
+    /// <summary>The state in words a person reads (screen readers, the timeline), not the API's names.</summary>
     public static string Label(StepStatus? status) => status switch
     {
         StepStatus.Completed => "done",
