@@ -40,7 +40,7 @@ public sealed class RunEventBus
     /// </summary>
     public async ValueTask<RunEvent> PublishAsync(RunEvent runEvent, Func<RunEvent, Task>? persist = null)
     {
-        var channel = await ChannelAsync(runEvent.RunId, reseed: runEvent.Type is not (RunEventType.ChunkReceived or RunEventType.StepThoughts));
+        var channel = await ChannelAsync(runEvent.RunId, reseed: runEvent.Type is RunEventType.RunStarted or RunEventType.GuidanceReceived or RunEventType.RunCancelled);
         await channel.Publishing.WaitAsync();
         RunEvent numbered;
         try
@@ -86,9 +86,10 @@ public sealed class RunEventBus
 
     /// <summary>
     /// The run's channel, its numbering raised to the run row's stored number — the first time this node
-    /// publishes for the run (a restart, a run forgotten below), and for every event that is not part of a
-    /// step's stream (another node may have numbered events of this run since; without Redis nothing else
-    /// tells this node). A step's chunks and thoughts go on from memory.
+    /// publishes for the run (a restart, a run forgotten below), when an execution starts, and for what a
+    /// request publishes (guidance, a cancel): another node may have numbered events of this run since, and
+    /// without Redis nothing else tells this node. The rest of an execution goes on from memory: its executor
+    /// numbers it on this node, and a read per step event would cost every run about a millisecond each.
     /// </summary>
     private async ValueTask<RunChannel> ChannelAsync(int runId, bool reseed)
     {

@@ -40,7 +40,7 @@ public sealed class RunEventBusTests(SqliteTestDatabase database) : IClassFixtur
     }
 
     [Fact]
-    public async Task AnEventOutsideAStepsStream_ContinuesAfterWhatAnotherNodeStored()
+    public async Task GuidanceFromARequest_ContinuesAfterWhatAnotherNodeStored()
     {
         var runId = await StoredRunAsync(lastEventSequence: 3);
         var bus = NewBus();
