@@ -34,10 +34,11 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
     public event Action<Exception>? Failed;
 
     /// <summary>
-    /// Loads the run and follows its events. <paramref name="dispatch"/> runs each change on the component's
-    /// synchronization context (its InvokeAsync), so that the snapshot never changes during a render.
+    /// Loads the run and, with <paramref name="follow"/>, follows its events. <paramref name="dispatch"/> runs each
+    /// change on the component's synchronization context (its InvokeAsync), so that the snapshot never changes
+    /// during a render.
     /// </summary>
-    public async Task StartAsync(int organizationId, int runId, Func<Action, Task> dispatch)
+    public async Task StartAsync(int organizationId, int runId, Func<Action, Task> dispatch, bool follow = true)
     {
         (_organizationId, RunId, _dispatch) = (organizationId, runId, dispatch);
         var run = await runs.GetAsync(organizationId, runId);
@@ -45,7 +46,7 @@ public sealed class RunProgress(PipelineRuns runs, RunWatcher watcher, ILogger<R
         if (run is not null)
         {
             Snapshot = RunSnapshot.From(run);
-            _following = FollowAsync(Snapshot.LastSequence);
+            _following = follow ? FollowAsync(Snapshot.LastSequence) : null;
         }
     }
 

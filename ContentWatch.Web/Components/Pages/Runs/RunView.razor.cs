@@ -73,7 +73,9 @@ public sealed partial class RunView
         _progress = new RunProgress(Runs, Watcher, ProgressLogger);
         _progress.Changed += ScheduleRender;
         _progress.Failed += OnFailed;
-        await _progress.StartAsync(Organization.Id, RunId, action => InvokeAsync(action));
+        // A prerendered page shows the stored run only: it is thrown away when the circuit starts, so following
+        // there would subscribe to the bus and schedule renders for nothing.
+        await _progress.StartAsync(Organization.Id, RunId, action => InvokeAsync(action), follow: RendererInfo.IsInteractive);
     }
 
     private void ScheduleRender()
