@@ -1,6 +1,6 @@
 namespace ContentWatch.Core;
 
-public enum ResultStatus { Ok, NotFound, Invalid, Conflict }
+public enum ResultStatus { Ok, NotFound, Invalid, Conflict, Forbidden, TooManyRequests }
 
 /// <summary>
 /// What a Core operation did. The API turns it into status codes and problem details, the UI into
@@ -17,11 +17,21 @@ public sealed record Result<T>
     /// <summary>A sentence for the user when the operation was refused.</summary>
     public string? Detail { get; private init; }
 
+    /// <summary>When a refusal for too many requests may be tried again; set when <see cref="Status"/> is TooManyRequests.</summary>
+    public TimeSpan? RetryAfter { get; private init; }
+
     public bool Succeeded => Status == ResultStatus.Ok;
 
     public static Result<T> Ok(T value) => new() { Status = ResultStatus.Ok, Value = value };
     public static Result<T> NotFound(string detail) => new() { Status = ResultStatus.NotFound, Detail = detail };
     public static Result<T> Conflict(string detail) => new() { Status = ResultStatus.Conflict, Detail = detail };
+
+    /// <summary>The actor is a member but their current role does not allow this.</summary>
+    public static Result<T> Forbidden(string detail) => new() { Status = ResultStatus.Forbidden, Detail = detail };
+
+    /// <summary>A limit was reached; nothing was done, and the same request may succeed after <paramref name="retryAfter"/>.</summary>
+    public static Result<T> TooManyRequests(string detail, TimeSpan? retryAfter = null) =>
+        new() { Status = ResultStatus.TooManyRequests, Detail = detail, RetryAfter = retryAfter };
 
     public static Result<T> Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         new() { Status = ResultStatus.Invalid, Errors = errors, Detail = "One or more fields are invalid." };
@@ -33,7 +43,7 @@ public sealed record Result<T>
     public Result<TOther> As<TOther>() =>
         Succeeded
             ? throw new InvalidOperationException("A successful result carries a value; map it instead.")
-            : new() { Status = Status, Errors = Errors, Detail = Detail };
+            : new() { Status = Status, Errors = Errors, Detail = Detail, RetryAfter = RetryAfter };
 }
 
 /// <summary>Collects field errors in the order they are found.</summary>
