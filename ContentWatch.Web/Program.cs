@@ -11,6 +11,7 @@ builder.AddContentWatchWeb();
 
 var app = builder.Build();
 
+app.UseContentWatchTransportSecurity();
 app.UseContentWatchErrorPages();
 app.UseApiRequestLimits();
 app.UseAuthentication();
@@ -21,7 +22,8 @@ app.MapStaticAssets();
 app.MapContentWatchHealth();
 app.MapAccountEndpoints();
 app.MapOrganizationEndpoints();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The Content-Security-Policy (UseContentWatchTransportSecurity) says frame-ancestors itself, for every page.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
 
 app.Run();
 

@@ -1,3 +1,4 @@
+using System.Net;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Locking;
 using ContentWatch.Core.Persistence;
@@ -7,8 +8,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -22,12 +23,17 @@ public static class WebExtensions
     public static IHostApplicationBuilder AddContentWatchWeb(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         AddAccounts(services);
-        services.AddDataProtection().SetApplicationName("ContentWatch").PersistKeysToDbContext<ContentWatchDbContext>();
+        builder.AddContentWatchDataProtection();
+        AddForwardedHeaders(services);
 
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRazorComponents()
+            .AddInteractiveServerComponents()
+            // A knowledge document (200,000 characters) travels in one message when the editor sends its value;
+            // SignalR's 32 KB default would break the circuit. Six bytes per character covers JSON's \uXXXX escapes.
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
         services.AddMudServices();
         services.AddScoped<CurrentOrganization>();
         services.AddScoped<Components.Pages.Runs.Components.BrowserFiles>();
@@ -58,6 +64,11 @@ public static class WebExtensions
         return builder;
     }
 
+    /// <summary>The largest message a circuit accepts from the browser (see AddHubOptions above).</summary>
+    public const long MaxCircuitMessageBytes = Limits.KnowledgeContent * 6L + 64 * 1024;
+
+    private const string PageOrApiScheme = "ContentWatch.PageOrApi";
+
     private static void AddAccounts(IServiceCollection services)
     {
         // Cookie for pages, bearer tokens for /api: AddIdentityApiEndpoints sets up both schemes.
@@ -65,13 +76,27 @@ public static class WebExtensions
             {
                 o.User.RequireUniqueEmail = true;
                 o.Password.RequiredLength = 8;
-                o.Lockout.MaxFailedAccessAttempts = 10;
+                // No account is locked on failures (anyone who knows an address could keep its owner out):
+                // LoginThrottle limits guessing instead (docs/decisions/0012).
+                o.Lockout.AllowedForNewUsers = false;
             })
-            .AddEntityFrameworkStores<ContentWatchDbContext>();
+            .AddEntityFrameworkStores<ContentWatchDbContext>()
+            .AddSignInManager<ContentWatchSignInManager>();
+        services.AddSingleton<LoginThrottle>();
 
-        services.AddAuthentication(o => o.DefaultChallengeScheme = IdentityConstants.ApplicationScheme);
+        // The API takes bearer tokens only, pages the cookie only: a cookie that a browser sends along with a
+        // cross-site request never authenticates an API call (CSRF), and no page of the app calls /api.
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = PageOrApiScheme;
+                o.DefaultChallengeScheme = IdentityConstants.ApplicationScheme;
+            })
+            .AddPolicyScheme(PageOrApiScheme, null, o => o.ForwardDefaultSelector = context =>
+                context.Request.Path.StartsWithSegments("/api") ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme);
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.ConfigureApplicationCookie(o =>
         {
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.LoginPath = "/login";
             o.AccessDeniedPath = "/not-authorized";
             o.Cookie.Name = "ContentWatch.Auth";
@@ -85,6 +110,25 @@ public static class WebExtensions
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
     }
+
+    /// <summary>
+    /// Forwarded headers are taken from loopback (the framework's default) and from the proxies and networks of
+    /// <c>ForwardedHeaders:KnownProxies</c> / <c>ForwardedHeaders:KnownNetworks</c> (CIDR), never from anyone else.
+    /// </summary>
+    private static void AddForwardedHeaders(IServiceCollection services) =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((o, configuration) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            var section = configuration.GetSection("ForwardedHeaders");
+            foreach (var proxy in section.GetSection("KnownProxies").Get<string[]>() ?? [])
+            {
+                o.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+            foreach (var network in section.GetSection("KnownNetworks").Get<string[]>() ?? [])
+            {
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
 
     /// <summary>The organization policies of <see cref="Policies"/>, shared by the API and the UI.</summary>
     public static IServiceCollection AddOrganizationPolicies(this IServiceCollection services)

@@ -12,5 +12,6 @@ public sealed class LoginInput
     [DataType(DataType.Password)]
     public string Password { get; set; } = "";
 
-    public bool RememberMe { get; set; } = true;
+    /// <summary>A persistent cookie only when asked for; otherwise the sign-in ends with the browser session.</summary>
+    public bool RememberMe { get; set; }
 }

@@ -1,12 +1,15 @@
 using Ganss.Xss;
 using Markdig;
 using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
 
 namespace ContentWatch.Web.Components.Shared;
 
 /// <summary>
 /// Markdown from models, guidelines and creators is untrusted: raw HTML is disabled in Markdig and what
-/// Markdig produces is sanitised again, so no script, event handler or <c>javascript:</c> URL survives.
+/// Markdig produces is sanitised again, so no script, event handler or <c>javascript:</c> URL survives. An image
+/// on another host becomes a link to it: every watcher's browser would fetch it, which makes a remote image a
+/// channel out for what a prompt injection read (the Content-Security-Policy's img-src blocks it as well).
 /// </summary>
 public static class SafeMarkdown
 {
@@ -34,7 +37,31 @@ public static class SafeMarkdown
         {
             heading.Level = Math.Min(6, heading.Level + HeadingOffset);
         }
+        foreach (var image in document.Descendants<LinkInline>().Where(l => l.IsImage && !IsOfThisSite(l.Url)).ToList())
+        {
+            image.IsImage = false;
+            if (image.FirstChild is null)
+            {
+                image.AppendChild(new LiteralInline(image.Url ?? ""));
+            }
+        }
         return Sanitizer.Sanitize(document.ToHtml(Pipeline));
+    }
+
+    /// <summary>A relative URL (this site) or a data: image; anything with a scheme or a host is another site.</summary>
+    private static bool IsOfThisSite(string? url)
+    {
+        var trimmed = (url ?? "").Trim();
+        if (trimmed.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        if (trimmed.Length == 0 || trimmed.StartsWith("//", StringComparison.Ordinal) || trimmed.Contains('\\', StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var colon = trimmed.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 || trimmed.IndexOfAny(['/', '?', '#']) is var separator and >= 0 && separator < colon;
     }
 
     /// <summary>
