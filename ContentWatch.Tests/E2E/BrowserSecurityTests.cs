@@ -120,7 +120,7 @@ public sealed class BrowserSecurityTests(BrowserHost host) : IClassFixture<Brows
             """, content);
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
 
-        await Assertions.Expect(page.GetByText("Saved", new() { Exact = false }).First).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText($"Saved “{title}”.")).ToBeVisibleAsync();
         await BrowserHost.GotoInteractiveAsync(page, "/admin/knowledge");
         await page.Locator("tbody tr button.cw-link-button", new() { HasText = title }).First.ClickAsync();
         Assert.Equal(content, await page.GetByLabel("Content (markdown)").InputValueAsync());

@@ -40,17 +40,22 @@ public static class PipelineExtensions
         {
             var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
             context.Items[CspNonceKey] = nonce;
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "same-origin";
-            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/api")
-                ? "default-src 'none'; frame-ancestors 'none'"
-                // Scripts: the app's own files and the import map Blazor writes inline (by its nonce). Styles:
-                // MudBlazor sets style attributes and writes its theme as an inline <style>, so 'unsafe-inline'
-                // there (styles cannot run code). Images: the app's own and data: URIs, never another host, so
-                // that model output cannot make a watcher's browser call out.
-                : $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-                  "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+            // When the response starts, so that an error page (the exception handler clears the headers) has them too.
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "same-origin";
+                headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/api")
+                    ? "default-src 'none'; frame-ancestors 'none'"
+                    // Scripts: the app's own files and the import map Blazor writes inline (by its nonce). Styles:
+                    // MudBlazor sets style attributes and writes its theme as an inline <style>, so 'unsafe-inline'
+                    // there (styles cannot run code). Images: the app's own and data: URIs, never another host, so
+                    // that model output cannot make a watcher's browser call out.
+                    : $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+                      "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+                return Task.CompletedTask;
+            });
             return next(context);
         });
         return app;
