@@ -38,7 +38,8 @@ public static class PipelineExtensions
         }
         app.Use((context, next) =>
         {
-            var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            // Hex: nothing in it that HTML encoding of the attribute would change.
+            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             context.Items[CspNonceKey] = nonce;
             // When the response starts, so that an error page (the exception handler clears the headers) has them too.
             context.Response.OnStarting(() =>

@@ -101,6 +101,9 @@ public static class WebExtensions
             o.AccessDeniedPath = "/not-authorized";
             o.Cookie.Name = "ContentWatch.Auth";
             o.Events.OnRedirectToLogin = ctx => ApiAwareRedirect(ctx, StatusCodes.Status401Unauthorized);
+            // Signing in on /login would send the browser to the raw ReturnUrl (a non-ASCII one made a 500); the
+            // login page redirects itself, to a checked local path only (Login.LocalReturnUrl).
+            o.Events.OnRedirectToReturnUrl = _ => Task.CompletedTask;
             o.Events.OnRedirectToAccessDenied = ctx => ApiAwareRedirect(ctx, StatusCodes.Status403Forbidden);
         });
 
