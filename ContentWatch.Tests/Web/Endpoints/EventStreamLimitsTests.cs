@@ -106,6 +106,8 @@ public sealed class EventStreamLimitsTests(ContentWatchFactory factory) : IClass
         using var third = await creator.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, Ct);
         using var adminStream = await admin.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, Ct);
 
+        // The status first: an uncapped third stream would stay open, and reading its body would never end.
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
         await ApiAssertions.ProblemAsync(third, HttpStatusCode.TooManyRequests);
         Assert.NotNull(third.Headers.RetryAfter?.Delta);
         Assert.Equal(HttpStatusCode.OK, adminStream.StatusCode); // the cap is per user
