@@ -45,6 +45,32 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
                 }
             }
             delivered = Math.Max(delivered, rebuilt.Count > 0 ? rebuilt[^1].Sequence : 0);
+            // The attempt has ended and the client already has its final event (Last-Event-ID was its id).
+            if (untilFinal && rebuilt.Count > 0 && rebuilt[^1].IsFinal)
+            {
+                yield break;
+            }
+        }
+        else if (untilFinal)
+        {
+            // What this node remembers after the client's id, then: has the attempt ended with nothing left to send?
+            while (subscription.Reader.TryRead(out var runEvent))
+            {
+                if (runEvent.Sequence <= delivered)
+                {
+                    continue;
+                }
+                delivered = runEvent.Sequence;
+                yield return runEvent;
+                if (runEvent.IsFinal)
+                {
+                    yield break;
+                }
+            }
+            if (await EndedByAsync(runId, delivered, cancellationToken))
+            {
+                yield break;
+            }
         }
 
         await foreach (var runEvent in subscription.Reader.ReadAllAsync(cancellationToken))
@@ -60,6 +86,19 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
                 yield break;
             }
         }
+    }
+
+    /// <summary>
+    /// The run has ended and its final event is numbered at most <paramref name="delivered"/>. The end is stored
+    /// before it is published, so a final event still on its way is numbered above what the row says.
+    /// </summary>
+    private async Task<bool> EndedByAsync(int runId, long delivered, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId)
+            .Select(r => new { r.Status, r.LastEventSequence }).SingleOrDefaultAsync(cancellationToken);
+        return run is not null && run.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled
+            && run.LastEventSequence <= delivered;
     }
 
     /// <summary>The current attempt as stored, numbered with the last sequence the database has seen.</summary>

@@ -17,10 +17,13 @@ public static class EngineExtensions
     {
         var services = builder.Services;
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GuidanceOptions>().BindConfiguration(GuidanceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EventStreamOptions>().BindConfiguration(EventStreamOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<RunEventBus>();
         services.AddSingleton<RunWatcher>();
+        services.AddSingleton<EventStreamSlots>();
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<RunScheduler>();
         services.AddSingleton<RunTrigger>();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Retrieval;
@@ -42,7 +43,17 @@ public static class PromptBuilder
         return result.ToString();
     }
 
-    public static string Build(StepPromptContext context)
+    /// <summary>
+    /// What the creator guidance section may take of a prompt, in tokens (estimated at
+    /// <see cref="CharactersPerToken"/> characters each): a run that received hundreds of messages still sends a
+    /// prompt the model reads within a step's timeout.
+    /// </summary>
+    public const int GuidanceTokenBudget = 2_000;
+
+    /// <summary>A rough, model-independent estimate; English prose averages about four characters a token.</summary>
+    public const int CharactersPerToken = 4;
+
+    public static string Build(StepPromptContext context, int guidanceTokenBudget = GuidanceTokenBudget)
     {
         var prompt = new StringBuilder();
         prompt.Append(StepHeading).Append('\n')
@@ -81,12 +92,47 @@ public static class PromptBuilder
 
         if (context.Guidance.Count > 0)
         {
-            prompt.Append(GuidanceHeading).Append('\n');
-            foreach (var guidance in context.Guidance)
-            {
-                prompt.Append("- ").Append(guidance.ReplaceLineEndings(" ")).Append('\n');
-            }
+            AppendGuidance(prompt, context.Guidance, guidanceTokenBudget);
         }
         return prompt.ToString().TrimEnd() + "\n";
+    }
+
+    /// <summary>
+    /// The latest messages that fit the budget, oldest first, after a line saying how many earlier ones were left
+    /// out (not a "- " line, so it is not read back as guidance). The newest message always goes in, cut if it alone
+    /// is over the budget: it is what the creator asked last.
+    /// </summary>
+    private static void AppendGuidance(StringBuilder prompt, IReadOnlyList<string> guidance, int tokenBudget)
+    {
+        var budget = (long)tokenBudget * CharactersPerToken;
+        var kept = new List<string>();
+        long used = 0;
+        for (var i = guidance.Count - 1; i >= 0; i--)
+        {
+            var line = "- " + guidance[i].ReplaceLineEndings(" ") + "\n";
+            if (used + line.Length > budget)
+            {
+                if (kept.Count == 0)
+                {
+                    kept.Add(line[..(int)Math.Max(3, budget - 2)].TrimEnd() + "…\n");
+                }
+                break;
+            }
+            kept.Add(line);
+            used += line.Length;
+        }
+
+        prompt.Append(GuidanceHeading).Append('\n');
+        var leftOut = guidance.Count - kept.Count;
+        if (leftOut > 0)
+        {
+            prompt.Append(leftOut.ToString("N0", CultureInfo.InvariantCulture))
+                .Append(leftOut == 1 ? " earlier message was" : " earlier messages were")
+                .Append(" left out to keep the prompt short; the latest ones follow.\n");
+        }
+        for (var i = kept.Count - 1; i >= 0; i--)
+        {
+            prompt.Append(kept[i]);
+        }
     }
 }

@@ -2,6 +2,7 @@ using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
 using ContentWatch.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ContentWatch.Core.Pipelines;
 
@@ -10,7 +11,8 @@ public sealed class RunControl(
     IDbContextFactory<ContentWatchDbContext> dbFactory,
     RunCancellations cancellations,
     RunEventBus bus,
-    TimeProvider clock)
+    TimeProvider clock,
+    IOptions<GuidanceOptions> guidanceOptions)
 {
     /// <summary>
     /// Cancels an active run. A pending run is cancelled on the spot (its executor's compare-and-set then
@@ -75,9 +77,45 @@ public sealed class RunControl(
             return Result<RunGuidance>.Conflict($"Run {runId} is not running; guidance steers the steps still to come.");
         }
 
+        // Count and insert under the run row's write lock, so that concurrent requests (or nodes) cannot all pass the
+        // count; the limits are counted from the stored rows, so they hold across nodes and restarts.
+        var limits = guidanceOptions.Value;
         var guidance = new RunGuidance { RunId = runId, UserId = userId, Text = text!.Trim(), ReceivedAt = clock.GetUtcNow().UtcDateTime };
-        db.Guidance.Add(guidance);
-        await db.SaveChangesAsync(cancellationToken);
+        var window = TimeSpan.FromMinutes(1);
+        var refusal = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            // Microsoft.Data.Sqlite's transactions are IMMEDIATE (the write lock is taken here); SQL Server locks the row.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (db.Database.IsSqlServer())
+            {
+                await RunTrigger.LockedRunSqlServer(db, runId).Select(r => r.Id).SingleAsync(cancellationToken);
+            }
+            var total = await db.Guidance.CountAsync(g => g.RunId == runId, cancellationToken);
+            if (total >= limits.PerRun)
+            {
+                return Result<RunGuidance>.Conflict(
+                    $"Run {runId} has received the most guidance one run accepts ({limits.PerRun:N0} messages); start a new run to steer further.");
+            }
+            var since = guidance.ReceivedAt - window;
+            var recent = await db.Guidance.Where(g => g.RunId == runId && g.ReceivedAt > since)
+                .OrderByDescending(g => g.ReceivedAt).Select(g => g.ReceivedAt).Take(limits.PerMinute).ToListAsync(cancellationToken);
+            if (recent.Count >= limits.PerMinute)
+            {
+                // The oldest message that counts leaves the window first.
+                return Result<RunGuidance>.TooManyRequests(
+                    $"Run {runId} accepts at most {limits.PerMinute} guidance messages a minute; wait a moment and send it again.",
+                    recent[^1] + window - guidance.ReceivedAt);
+            }
+            db.Guidance.Add(guidance);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return null;
+        });
+        if (refusal is not null)
+        {
+            return refusal;
+        }
         await bus.PublishAsync(new RunEvent
         {
             RunId = runId, Type = RunEventType.GuidanceReceived, Attempt = run.Attempt, Text = guidance.Text,

@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using System.Text.Json;
+using ContentWatch.Core;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
 using ContentWatch.Core.Pipelines;
 using ContentWatch.Web.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace ContentWatch.Web.Endpoints;
 
@@ -86,32 +88,99 @@ public static class RunEndpoints
             : ApiResults.Problem(result);
     }
 
-    /// <summary>Server-sent events (API.md): the current attempt so far, then live events; honours Last-Event-ID.</summary>
-    public static async Task StreamEvents(int orgId, int id, HttpContext http, PipelineRuns runs, RunWatcher watcher, CancellationToken cancellationToken)
+    /// <summary>
+    /// Server-sent events (API.md): the current attempt so far, then live events; honours Last-Event-ID. A
+    /// <c>: keep-alive</c> comment goes out whenever no event did for <see cref="EventStreamOptions.HeartbeatMs"/>; the
+    /// stream closes after <see cref="EventStreamOptions.IdleTimeoutSeconds"/> without an event, and a user may hold
+    /// at most <see cref="EventStreamOptions.MaxStreamsPerUser"/> streams at once (429 beyond).
+    /// </summary>
+    public static async Task StreamEvents(
+        int orgId, int id, HttpContext http, ClaimsPrincipal user, PipelineRuns runs, RunWatcher watcher, EventStreamSlots slots,
+        IOptions<EventStreamOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (!await runs.ExistsAsync(orgId, id, cancellationToken))
         {
             await ApiResults.NotFound($"Run {id} was not found.").ExecuteAsync(http);
             return;
         }
+        var limits = options.Value;
+        using var slot = slots.TryTake(user.UserId());
+        if (slot is null)
+        {
+            await ApiResults.Problem(Result<bool>.TooManyRequests(
+                $"You already have {limits.MaxStreamsPerUser} event streams open; close one and try again.",
+                TimeSpan.FromSeconds(limits.RetryAfterSeconds))).ExecuteAsync(http);
+            return;
+        }
+
         var after = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var lastId) ? lastId : 0;
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
-        await http.Response.WriteAsync($": watching run {id}\n\n", cancellationToken);
-        await http.Response.Body.FlushAsync(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var events = watcher.WatchAsync(id, after, stop.Token).GetAsyncEnumerator(stop.Token);
+        var next = Task.FromResult(false);
         try
         {
-            await foreach (var runEvent in watcher.WatchAsync(id, after, cancellationToken))
+            await WriteAsync(http, $": watching run {id}\n\n", cancellationToken);
+            var heartbeat = TimeSpan.FromMilliseconds(limits.HeartbeatMs);
+            var idle = TimeSpan.FromSeconds(limits.IdleTimeoutSeconds);
+            var lastEvent = clock.GetTimestamp();
+            next = events.MoveNextAsync().AsTask();
+            while (true)
             {
-                await http.Response.WriteAsync(ServerSentEvent.Format(runEvent), cancellationToken);
-                await http.Response.Body.FlushAsync(cancellationToken);
+                var idleLeft = idle - clock.GetElapsedTime(lastEvent);
+                if (idleLeft <= TimeSpan.Zero)
+                {
+                    await WriteAsync(http, $": no event for {limits.IdleTimeoutSeconds} s, closing\n\n", cancellationToken);
+                    return;
+                }
+                bool more;
+                try
+                {
+                    more = await next.WaitAsync(heartbeat < idleLeft ? heartbeat : idleLeft, clock, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    if (clock.GetElapsedTime(lastEvent) < idle)
+                    {
+                        await WriteAsync(http, ": keep-alive\n\n", cancellationToken);
+                    }
+                    continue;
+                }
+                if (!more)
+                {
+                    return;
+                }
+                await WriteAsync(http, ServerSentEvent.Format(events.Current), cancellationToken);
+                lastEvent = clock.GetTimestamp();
+                next = events.MoveNextAsync().AsTask();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The client went away.
         }
+        finally
+        {
+            // The watcher may be waiting for an event: stop it before letting it go (and, with it, the slot).
+            await stop.CancelAsync();
+            try
+            {
+                await next;
+            }
+            catch (OperationCanceledException)
+            {
+                // Cancelled just above: the watcher stopped.
+            }
+            await events.DisposeAsync();
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext http, string text, CancellationToken cancellationToken)
+    {
+        await http.Response.WriteAsync(text, cancellationToken);
+        await http.Response.Body.FlushAsync(cancellationToken);
     }
 
     public static async Task<IResult> ListRuns(
