@@ -23,8 +23,8 @@ public sealed class IdempotencyStore(
 
     /// <summary>Null when the key is acceptable, else why not.</summary>
     public static string? Check(string? key) =>
-        string.IsNullOrEmpty(key) || key.Length > MaxKeyLength
-            ? $"An Idempotency-Key has 1 to {MaxKeyLength} characters (this one has {key?.Length ?? 0})."
+        string.IsNullOrWhiteSpace(key) || key.Length > MaxKeyLength
+            ? $"An Idempotency-Key has 1 to {MaxKeyLength} characters, not only spaces (this one has {key?.Length ?? 0})."
             : null;
 
     /// <summary>SHA-256 of the bytes, in lower-case hex: how a request is compared without being stored.</summary>
