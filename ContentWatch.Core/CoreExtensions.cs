@@ -1,4 +1,5 @@
 using ContentWatch.Core.Agents;
+using ContentWatch.Core.Idempotency;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Persistence;
 using ContentWatch.Core.Persistence.Seeding;
@@ -32,6 +33,7 @@ public static class CoreExtensions
 
         builder.AddContentWatchAgents();
         builder.AddContentWatchEngine();
+        builder.AddContentWatchIdempotency();
         return builder;
     }
 }

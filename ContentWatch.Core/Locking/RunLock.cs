@@ -15,7 +15,11 @@ public enum LockOutcome
     /// <summary>Someone else holds it: the same run is being triggered right now.</summary>
     Held,
 
-    /// <summary>The lock service could not answer (Redis down): go on with the database row lock alone.</summary>
+    /// <summary>
+    /// The lock service could not answer (Redis down): this process's own guard was taken instead (disposing the
+    /// handle releases it), so concurrent triggers on this node still stop here; across nodes the database row
+    /// lock decides.
+    /// </summary>
     Unavailable,
 }
 
@@ -67,17 +71,21 @@ public sealed class InProcessRunLock(TimeProvider clock) : IRunLock
 
 /// <summary>
 /// Redlock over every configured Redis endpoint, each an independent master: a quorum of masters must
-/// grant the lock. When too many masters are unreachable to decide, the outcome is Unavailable rather
-/// than Held, so that a dead Redis never blocks triggers.
+/// grant the lock. When too many masters are unreachable to decide, it falls back to the in-process guard
+/// (<see cref="InProcessRunLock"/>) rather than to nothing: the outcome is Unavailable when that guard was
+/// taken and Held when another trigger on this node holds it, so that a dead Redis never blocks triggers and
+/// a storm on one node still mostly stops before the database.
 /// </summary>
 public sealed class RedLockRunLock : IRunLock, IDisposable
 {
     private readonly RedLockFactory _factory;
+    private readonly InProcessRunLock _fallback;
     private readonly ILogger<RedLockRunLock> _logger;
     private readonly int _masters;
 
-    public RedLockRunLock(RedisConnections redis, ILoggerFactory loggerFactory)
+    public RedLockRunLock(RedisConnections redis, ILoggerFactory loggerFactory, TimeProvider clock)
     {
+        _fallback = new InProcessRunLock(clock);
         _logger = loggerFactory.CreateLogger<RedLockRunLock>();
         _masters = redis.Multiplexers.Count;
         _factory = RedLockFactory.Create(
@@ -100,10 +108,15 @@ public sealed class RedLockRunLock : IRunLock, IDisposable
         {
             return new LockHandle(LockOutcome.Held, null);
         }
+        var local = await _fallback.TryAcquireAsync(resource, expiry, cancellationToken);
+        if (local.Outcome == LockOutcome.Held)
+        {
+            return local;
+        }
         _logger.LogWarning(
-            "Redis lock for {Resource} unavailable ({Errors} of {Masters} masters unreachable); relying on the database row lock alone",
+            "Redis lock for {Resource} unavailable ({Errors} of {Masters} masters unreachable); relying on this node's guard and the database row lock",
             resource, summary.Error, _masters);
-        return new LockHandle(LockOutcome.Unavailable, null);
+        return new LockHandle(LockOutcome.Unavailable, local);
     }
 
     public void Dispose() => _factory.Dispose();

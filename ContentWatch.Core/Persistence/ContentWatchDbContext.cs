@@ -1,5 +1,6 @@
 using System.Transactions;
 using ContentWatch.Core.Domain;
+using ContentWatch.Core.Idempotency;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,7 @@ public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<PipelineRun> Runs => Set<PipelineRun>();
     public DbSet<StepRun> StepRuns => Set<StepRun>();
     public DbSet<RunGuidance> Guidance => Set<RunGuidance>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {

@@ -44,15 +44,15 @@ public static class RunEndpoints
 {
     public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder organization)
     {
-        // Creators and admins alike create, list, read and delete runs.
+        // Creators and admins alike create, list, read and delete runs. Routes that start work honour Idempotency-Key.
         var runs = organization.MapGroup("/runs");
         runs.MapGet("/", ListRuns);
         runs.MapGet("/{id:int}", GetRun);
-        runs.MapPost("/", CreateRun);
+        runs.MapPost("/", CreateRun).WithIdempotency();
         runs.MapDelete("/{id:int}", DeleteRun);
-        runs.MapPost("/{id:int}/trigger", TriggerRun);
-        runs.MapPost("/{id:int}/cancel", CancelRun);
-        runs.MapPost("/{id:int}/guidance", AddGuidance);
+        runs.MapPost("/{id:int}/trigger", TriggerRun).WithIdempotency();
+        runs.MapPost("/{id:int}/cancel", CancelRun).WithIdempotency();
+        runs.MapPost("/{id:int}/guidance", AddGuidance).WithIdempotency();
         runs.MapGet("/{id:int}/events", StreamEvents);
         return organization;
     }

@@ -50,6 +50,7 @@ public abstract class ComponentTestBase : BunitContext
         Forward<RunTrigger>();
         Forward<RunLauncher>();
         Forward<RunControl>();
+        Forward<ContentWatch.Core.Idempotency.IdempotentOperations>();
         Forward<AgentProfiles>();
         Forward<KnowledgeBase>();
         Forward<KnowledgeRetriever>();

@@ -76,6 +76,42 @@ public sealed class NewRunPageTests(ContentWatchFactory factory) : ComponentTest
     }
 
     [Fact]
+    public async Task Launch_SubmittedAgainAfterTheFirstAnswered_BeforeThePageMovedOn_OpensTheSameRun()
+    {
+        // A double click whose second click lands once the first launch answered but before the browser moved on.
+        var page = RenderPage<NewRun>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail));
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        var topic = $"Moka pot {Guid.NewGuid():N}";
+        Field(page, "Topic").Input(topic);
+
+        await page.Find("form").SubmitAsync();
+        var opened = Services.GetRequiredService<NavigationManager>().Uri;
+        await page.Find("form").SubmitAsync();
+
+        var run = Assert.Single(await RunsAboutAsync(topic));
+        Assert.Equal($"http://localhost/runs/{run.Id}", opened);
+        Assert.Equal(opened, Services.GetRequiredService<NavigationManager>().Uri);
+        await Factory.WaitForRunToEndAsync(run.Id);
+    }
+
+    [Fact]
+    public async Task Launch_RefusedThenCorrected_IsANewIntent_AndLaunches()
+    {
+        var page = RenderPage<NewRun>(await SignInAsync(DemoDataSeeder.AlphaCreatorEmail));
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        await page.Find("form").SubmitAsync();
+        Assert.Equal("Topic is required.", ErrorNextTo(Field(page, "Topic")));
+
+        var topic = $"Aeropress {Guid.NewGuid():N}";
+        Field(page, "Topic").Input(topic);
+        await page.Find("form").SubmitAsync();
+
+        var run = Assert.Single(await RunsAboutAsync(topic));
+        Assert.Equal($"http://localhost/runs/{run.Id}", Services.GetRequiredService<NavigationManager>().Uri);
+        await Factory.WaitForRunToEndAsync(run.Id);
+    }
+
+    [Fact]
     public async Task ATemplateAskingForMoreInputs_GetsAFieldForEach_AndTheRunCarriesWhatWasFilledIn()
     {
         var organization = await SignInAsync(DemoDataSeeder.AlphaCreatorEmail);

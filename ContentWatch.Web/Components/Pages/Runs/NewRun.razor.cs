@@ -1,4 +1,6 @@
+using System.Text.Json;
 using ContentWatch.Core.Domain;
+using ContentWatch.Core.Idempotency;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
 using ContentWatch.Web.Components.Shared;
@@ -20,6 +22,9 @@ public sealed partial class NewRun
     private string? _error;
     private bool _launching;
 
+    // One launch per filled-in form: kept after a success, so a click that lands before the page moved on opens the same run.
+    private readonly IntentKey _launchKey = new();
+
     [CascadingParameter]
     public OrganizationMembership Organization { get; set; } = default!;
 
@@ -31,6 +36,9 @@ public sealed partial class NewRun
 
     [Inject]
     private RunLauncher Launcher { get; set; } = default!;
+
+    [Inject]
+    private IdempotentOperations Once { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
@@ -99,10 +107,14 @@ public sealed partial class NewRun
         try
         {
             var user = (await AuthenticationState).User;
-            var launched = await Launcher.LaunchAsync(Organization.Id, user.UserId(), new LaunchInput(
-                _input.TemplateId, _input.Topic, _input.Audience, _input.Format, [.. _extras.Select(e => new ExtraInput(e.Name, e.Value))]));
+            var input = new LaunchInput(
+                _input.TemplateId, _input.Topic, _input.Audience, _input.Format, [.. _extras.Select(e => new ExtraInput(e.Name, e.Value))]);
+            var launched = await Once.RunOnceAsync(user.UserId(), $"ui:launch:{Organization.Id}", _launchKey.Value,
+                IdempotencyStore.Fingerprint(JsonSerializer.Serialize(input)),
+                async ct => (await Launcher.LaunchAsync(Organization.Id, user.UserId(), input, ct)).Map(l => new Launched(l.Run.Id, l.NotStarted)));
             if (!launched.Succeeded)
             {
+                _launchKey.Renew();
                 _errors = new(launched.Errors);
                 _error = launched.Errors.Count == 0 ? launched.Detail : null;
                 return;
@@ -112,13 +124,16 @@ public sealed partial class NewRun
             {
                 Snackbar.Add(reason, Severity.Warning);
             }
-            Navigation.NavigateTo($"runs/{launched.Value.Run.Id}");
+            Navigation.NavigateTo($"runs/{launched.Value.RunId}");
         }
         finally
         {
             _launching = false;
         }
     }
+
+    /// <summary>What a repeated launch needs to know again.</summary>
+    private sealed record Launched(int RunId, string? NotStarted);
 
     private sealed class ExtraRow
     {

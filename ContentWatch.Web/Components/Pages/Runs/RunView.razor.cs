@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
+using ContentWatch.Core.Idempotency;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
 using ContentWatch.Web.Components.Pages.Runs.Components;
+using ContentWatch.Web.Components.Shared;
 using ContentWatch.Web.Extensions;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -29,6 +31,11 @@ public sealed partial class RunView
     private long _lastRender;
     private bool _busy;
 
+    // One key per intent (decision 0010): trigger and cancel act on the run as shown, guidance is one message.
+    private readonly IntentKey _triggerKey = new();
+    private readonly IntentKey _cancelKey = new();
+    private readonly IntentKey _guidanceKey = new();
+
     [Parameter]
     public int RunId { get; set; }
 
@@ -52,6 +59,9 @@ public sealed partial class RunView
 
     [Inject]
     private RunControl Control { get; set; } = default!;
+
+    [Inject]
+    private IdempotentOperations Once { get; set; } = default!;
 
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
@@ -136,7 +146,9 @@ public sealed partial class RunView
         _busy = true;
         try
         {
-            var result = await Trigger.TriggerAsync(Organization.Id, RunId);
+            var user = (await AuthenticationState).User;
+            var result = await Once.RunOnceAsync(user.UserId(), $"ui:runs/{RunId}/trigger", _triggerKey.For(ShownState), "",
+                async ct => (await Trigger.TriggerAsync(Organization.Id, RunId, ct)).Map(r => r.Id));
             if (!result.Succeeded)
             {
                 Snackbar.Add(result.Detail ?? "The run could not be started.", Severity.Warning);
@@ -156,7 +168,9 @@ public sealed partial class RunView
         _busy = true;
         try
         {
-            var result = await Control.CancelAsync(Organization.Id, RunId);
+            var user = (await AuthenticationState).User;
+            var result = await Once.RunOnceAsync(user.UserId(), $"ui:runs/{RunId}/cancel", _cancelKey.For(ShownState), "",
+                ct => Control.CancelAsync(Organization.Id, RunId, ct));
             Snackbar.Add(result.Succeeded ? "Cancelling…" : result.Detail ?? "The run could not be cancelled.",
                 result.Succeeded ? Severity.Info : Severity.Warning);
         }
@@ -169,13 +183,17 @@ public sealed partial class RunView
     private async Task<bool> SendGuidanceAsync(string text)
     {
         var user = (await AuthenticationState).User;
-        var result = await Control.AddGuidanceAsync(Organization.Id, RunId, user.UserId(), text);
+        var result = await Once.RunOnceAsync(user.UserId(), $"ui:runs/{RunId}/guidance", _guidanceKey.Value, IdempotencyStore.Fingerprint(text),
+            async ct => (await Control.AddGuidanceAsync(Organization.Id, RunId, user.UserId(), text, ct)).Map(g => g.Id));
+        _guidanceKey.Renew();
         if (!result.Succeeded)
         {
             Snackbar.Add(result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail ?? "Guidance was not sent.", Severity.Warning);
         }
         return result.Succeeded;
     }
+
+    private (RunStatus?, int?) ShownState => (Snapshot?.Summary.Status, Snapshot?.Summary.Attempt);
 
     private async Task StopFollowingAsync()
     {
