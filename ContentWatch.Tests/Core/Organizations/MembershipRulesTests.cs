@@ -18,8 +18,8 @@ public sealed class MembershipRulesTests(ContentWatchFactory factory) : IClassFi
         var beta = await factory.BetaIdAsync();
         var admin = await UserIdAsync(DemoDataSeeder.BetaAdminEmail);
 
-        var demoted = await Access.ChangeRoleAsync(beta, admin, OrganizationRole.Creator, TestContext.Current.CancellationToken);
-        var removed = await Access.RemoveMemberAsync(beta, admin, TestContext.Current.CancellationToken);
+        var demoted = await Access.ChangeRoleAsync(beta, admin, admin, OrganizationRole.Creator, TestContext.Current.CancellationToken);
+        var removed = await Access.RemoveMemberAsync(beta, admin, admin, TestContext.Current.CancellationToken);
 
         Assert.Equal(ResultStatus.Conflict, demoted.Status);
         Assert.Equal(ResultStatus.Conflict, removed.Status);
@@ -31,13 +31,14 @@ public sealed class MembershipRulesTests(ContentWatchFactory factory) : IClassFi
     {
         var beta = await factory.BetaIdAsync();
         var creator = await UserIdAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var betaAdmin = await UserIdAsync(DemoDataSeeder.BetaAdminEmail);
 
-        var added = await Access.AddMemberAsync(beta, " CREATOR@contentwatch.local ", OrganizationRole.Creator, TestContext.Current.CancellationToken);
-        var twice = await Access.AddMemberAsync(beta, DemoDataSeeder.AlphaCreatorEmail, OrganizationRole.Creator, TestContext.Current.CancellationToken);
-        var promoted = await Access.ChangeRoleAsync(beta, creator, OrganizationRole.Admin, TestContext.Current.CancellationToken);
-        var betaAdminDemoted = await Access.ChangeRoleAsync(beta, await UserIdAsync(DemoDataSeeder.BetaAdminEmail), OrganizationRole.Creator, TestContext.Current.CancellationToken);
-        var restored = await Access.ChangeRoleAsync(beta, await UserIdAsync(DemoDataSeeder.BetaAdminEmail), OrganizationRole.Admin, TestContext.Current.CancellationToken);
-        var removed = await Access.RemoveMemberAsync(beta, creator, TestContext.Current.CancellationToken);
+        var added = await Access.AddMemberAsync(beta, betaAdmin, " CREATOR@contentwatch.local ", OrganizationRole.Creator, TestContext.Current.CancellationToken);
+        var twice = await Access.AddMemberAsync(beta, betaAdmin, DemoDataSeeder.AlphaCreatorEmail, OrganizationRole.Creator, TestContext.Current.CancellationToken);
+        var promoted = await Access.ChangeRoleAsync(beta, betaAdmin, creator, OrganizationRole.Admin, TestContext.Current.CancellationToken);
+        var betaAdminDemoted = await Access.ChangeRoleAsync(beta, betaAdmin, betaAdmin, OrganizationRole.Creator, TestContext.Current.CancellationToken);
+        var restored = await Access.ChangeRoleAsync(beta, creator, betaAdmin, OrganizationRole.Admin, TestContext.Current.CancellationToken);
+        var removed = await Access.RemoveMemberAsync(beta, betaAdmin, creator, TestContext.Current.CancellationToken);
 
         Assert.True(added.Succeeded);
         Assert.Equal(ResultStatus.Invalid, twice.Status);
@@ -51,7 +52,7 @@ public sealed class MembershipRulesTests(ContentWatchFactory factory) : IClassFi
     [Fact]
     public async Task AnUnknownEmail_IsAFieldError()
     {
-        var result = await Access.AddMemberAsync(await factory.AlphaIdAsync(), "nobody@contentwatch.local", OrganizationRole.Creator, TestContext.Current.CancellationToken);
+        var result = await Access.AddMemberAsync(await factory.AlphaIdAsync(), await UserIdAsync(DemoDataSeeder.AlphaAdminEmail), "nobody@contentwatch.local", OrganizationRole.Creator, TestContext.Current.CancellationToken);
 
         Assert.Equal(ResultStatus.Invalid, result.Status);
         Assert.Contains("email", result.Errors.Keys);

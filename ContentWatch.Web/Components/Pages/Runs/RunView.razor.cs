@@ -136,7 +136,7 @@ public sealed partial class RunView
         _busy = true;
         try
         {
-            var result = await Trigger.TriggerAsync(Organization.Id, RunId);
+            var result = await Trigger.TriggerAsync(Organization.Id, RunId, (await AuthenticationState).User.UserId());
             if (!result.Succeeded)
             {
                 Snackbar.Add(result.Detail ?? "The run could not be started.", Severity.Warning);
@@ -156,7 +156,7 @@ public sealed partial class RunView
         _busy = true;
         try
         {
-            var result = await Control.CancelAsync(Organization.Id, RunId);
+            var result = await Control.CancelAsync(Organization.Id, RunId, (await AuthenticationState).User.UserId());
             Snackbar.Add(result.Succeeded ? "Cancelling…" : result.Detail ?? "The run could not be cancelled.",
                 result.Succeeded ? Severity.Info : Severity.Warning);
         }
