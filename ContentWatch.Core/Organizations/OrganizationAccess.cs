@@ -73,8 +73,22 @@ public sealed class OrganizationAccess(IDbContextFactory<ContentWatchDbContext> 
     /// their role now (not the one they had when their page loaded): not a member → NotFound (the organization is
     /// not revealed), a member without the role → Forbidden. Every Core operation that changes things calls it.
     /// </summary>
-    public async Task<Result<bool>> CheckAsync(int organizationId, string actingUserId, OrganizationRole required, CancellationToken cancellationToken = default) =>
-        Check(await GetRoleAsync(actingUserId, organizationId, cancellationToken), required);
+    public async Task<Result<bool>> CheckAsync(int organizationId, string actingUserId, OrganizationRole required, CancellationToken cancellationToken = default)
+    {
+        var result = Check(await GetRoleAsync(actingUserId, organizationId, cancellationToken), required);
+        if (!result.Succeeded)
+        {
+            ToldStale(organizationId, actingUserId);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A refusal means the actor's page had an older picture of their role (a change made on another node, or
+    /// one whose notice was missed): their open pages are told, so they show "not authorized" instead of
+    /// refusing each click in turn.
+    /// </summary>
+    private void ToldStale(int organizationId, string actingUserId) => changes.Publish(new MembershipChange(organizationId, actingUserId));
 
     public static readonly string NotMemberDetail = "No such organization, or you are not a member of it.";
 
@@ -172,7 +186,7 @@ public sealed class OrganizationAccess(IDbContextFactory<ContentWatchDbContext> 
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var strategy = db.Database.CreateExecutionStrategy();
-        var (result, changedUserId) = await strategy.ExecuteAsync(async () =>
+        var (result, toTell) = await strategy.ExecuteAsync(async () =>
         {
             db.ChangeTracker.Clear();
             // Microsoft.Data.Sqlite begins transactions IMMEDIATE: the write lock is taken before the rows are read.
@@ -183,7 +197,7 @@ public sealed class OrganizationAccess(IDbContextFactory<ContentWatchDbContext> 
             var allowed = Check(memberships.SingleOrDefault(m => m.UserId == actingUserId)?.Role, OrganizationRole.Admin);
             if (!allowed.Succeeded)
             {
-                return (allowed.As<T>(), null);
+                return (allowed.As<T>(), actingUserId);
             }
             var outcome = change(db, memberships);
             if (!outcome.Result.Succeeded)
@@ -194,9 +208,10 @@ public sealed class OrganizationAccess(IDbContextFactory<ContentWatchDbContext> 
             await transaction.CommitAsync(cancellationToken);
             return outcome;
         });
-        if (changedUserId is not null)
+        // The member whose membership changed, or the actor refused for a role they no longer have.
+        if (toTell is not null)
         {
-            changes.Publish(new MembershipChange(organizationId, changedUserId));
+            changes.Publish(new MembershipChange(organizationId, toTell));
         }
         return result;
     }
