@@ -53,6 +53,11 @@ public sealed class RevocationTests(BrowserHost host) : IClassFixture<BrowserHos
         var title = $"Revoked voice {Guid.NewGuid():N}";
         await page.GetByLabel("Title").FillAsync(title);
         await page.GetByLabel("Content (markdown)").FillAsync("Written by an admin who is no longer one.");
+        // The fields reach the circuit on change: let that round trip (and its re-render) end before the demotion,
+        // so that the click on Save is what meets the new role, not a re-render the typing caused.
+        await page.GetByLabel("Content (markdown)").BlurAsync();
+        await Assertions.Expect(page.GetByText($"{title.Length} / 255")).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(300);
 
         await using (var db = host.Factory.CreateDbContext())
         {
