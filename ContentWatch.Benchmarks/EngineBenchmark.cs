@@ -56,13 +56,13 @@ internal static class EngineBenchmark
             {
                 start.Wait();
                 var clock = Stopwatch.StartNew();
-                var result = await engine.Trigger.TriggerAsync(engine.OrganizationId, runId);
+                var result = await engine.Trigger.TriggerAsync(engine.OrganizationId, runId, engine.UserId);
                 return (result.Succeeded, clock.Elapsed.TotalMilliseconds);
             })).Append(Task.Run(() => { start.Set(); return (false, -1.0); })));
             var real = results.Where(r => r.Item2 >= 0).ToList();
             accepted.Add(real.Count(r => r.Item1));
             latencies.AddRange(real.Select(r => r.Item2));
-            await engine.Control.CancelAsync(engine.OrganizationId, runId);
+            await engine.Control.CancelAsync(engine.OrganizationId, runId, engine.UserId);
             await engine.WaitForEndAsync(runId);
         }
         Console.WriteLine($"100 concurrent triggers on one run ({rounds} rounds): accepted per round min {accepted.Min()} max {accepted.Max()} (must be 1)");
@@ -76,7 +76,7 @@ internal static class EngineBenchmark
         {
             var runId = await engine.CreateRunAsync();
             using var subscription = engine.Bus.Subscribe(runId);
-            var result = await engine.Trigger.TriggerAsync(engine.OrganizationId, runId);
+            var result = await engine.Trigger.TriggerAsync(engine.OrganizationId, runId, engine.UserId);
             var accepted = Stopwatch.StartNew();
             if (!result.Succeeded)
             {
@@ -102,7 +102,7 @@ internal static class EngineBenchmark
         {
             var runId = await engine.CreateRunAsync();
             var clock = Stopwatch.StartNew();
-            await engine.Trigger.TriggerAsync(engine.OrganizationId, runId);
+            await engine.Trigger.TriggerAsync(engine.OrganizationId, runId, engine.UserId);
             await engine.WaitForEndAsync(runId);
             latencies.Add(clock.Elapsed.TotalMilliseconds);
         }
@@ -122,7 +122,7 @@ internal static class EngineBenchmark
         {
             while (queue.TryDequeue(out var runId))
             {
-                await engine.Trigger.TriggerAsync(engine.OrganizationId, runId);
+                await engine.Trigger.TriggerAsync(engine.OrganizationId, runId, engine.UserId);
                 await engine.WaitForEndAsync(runId);
             }
         }));
@@ -155,7 +155,7 @@ internal static class EngineBenchmark
         listener.Start();
         var runId = await engine.CreateRunAsync();
         var clock = Stopwatch.StartNew();
-        await engine.Trigger.TriggerAsync(engine.OrganizationId, runId);
+        await engine.Trigger.TriggerAsync(engine.OrganizationId, runId, engine.UserId);
         await engine.WaitForEndAsync(runId);
         Console.WriteLine(
             $"write amplification (5 ms between chunks, persist every 250 ms, {clock.Elapsed.TotalSeconds:0.0} s run): " +
@@ -195,6 +195,8 @@ internal static class EngineBenchmark
         private int _templateId;
         private string _userId = "";
 
+        public string UserId => _userId;
+
         public static async Task<EngineHost> StartAsync(int chunkDelayMs)
         {
             var folder = Path.Combine(Path.GetTempPath(), $"cw-engine-bench-{Guid.NewGuid():N}");
@@ -220,7 +222,7 @@ internal static class EngineBenchmark
             for (var i = 0; i < runs; i++)
             {
                 var runId = await CreateRunAsync();
-                await Trigger.TriggerAsync(OrganizationId, runId);
+                await Trigger.TriggerAsync(OrganizationId, runId, _userId);
                 await WaitForEndAsync(runId);
             }
         }
@@ -234,6 +236,8 @@ internal static class EngineBenchmark
             db.Organizations.Add(organization);
             db.Users.Add(user);
             await db.SaveChangesAsync();
+            // Core checks the acting user's role on every trigger: the benchmark's user is a creator of its organization.
+            db.Memberships.Add(new Membership { OrganizationId = organization.Id, UserId = user.Id, Role = OrganizationRole.Creator, CreatedAt = now });
             var roles = new[] { (AgentRole.Writer, StepType.ScriptGeneration), (AgentRole.Reviewer, StepType.BrandVoiceCheck), (AgentRole.Designer, StepType.ThumbnailConcept), (AgentRole.Seo, StepType.SeoOptimization) };
             var template = new PipelineTemplate { OrganizationId = organization.Id, Name = "Standard Video Workflow", CreatedAt = now, UpdatedAt = now };
             var order = 1;

@@ -23,6 +23,7 @@ public static class CoreExtensions
             .ValidateOnStart();
         builder.Services.AddScoped<DemoDataSeeder>();
 
+        builder.Services.AddSingleton<MembershipChanges>();
         builder.Services.AddSingleton<OrganizationAccess>();
         builder.Services.AddSingleton<AgentProfiles>();
         builder.Services.AddSingleton<KnowledgeBase>();

@@ -1,5 +1,6 @@
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
+using ContentWatch.Core.Organizations;
 using Microsoft.EntityFrameworkCore;
 
 namespace ContentWatch.Core.Agents;
@@ -8,7 +9,7 @@ namespace ContentWatch.Core.Agents;
 public sealed record AgentInput(string? Name, string? Role, string? SystemPrompt, double? Temperature, bool IsDefault);
 
 /// <summary>The organization's agent profiles: list, read, create, replace, delete.</summary>
-public sealed class AgentProfiles(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock)
+public sealed class AgentProfiles(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, OrganizationAccess access)
 {
     public const double DefaultTemperature = 0.7;
 
@@ -25,8 +26,12 @@ public sealed class AgentProfiles(IDbContextFactory<ContentWatchDbContext> dbFac
         return await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.OrganizationId == organizationId && a.Id == id, cancellationToken);
     }
 
-    public async Task<Result<AgentProfile>> CreateAsync(int organizationId, AgentInput input, CancellationToken cancellationToken = default)
+    public async Task<Result<AgentProfile>> CreateAsync(int organizationId, string actingUserId, AgentInput input, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Admin, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<AgentProfile>();
+        }
         if (Validate(input) is { } invalid)
         {
             return invalid;
@@ -41,8 +46,12 @@ public sealed class AgentProfiles(IDbContextFactory<ContentWatchDbContext> dbFac
         return Result<AgentProfile>.Ok(agent);
     }
 
-    public async Task<Result<AgentProfile>> UpdateAsync(int organizationId, int id, AgentInput input, CancellationToken cancellationToken = default)
+    public async Task<Result<AgentProfile>> UpdateAsync(int organizationId, int id, string actingUserId, AgentInput input, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Admin, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<AgentProfile>();
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var agent = await db.Agents.SingleOrDefaultAsync(a => a.OrganizationId == organizationId && a.Id == id, cancellationToken);
         if (agent is null)
@@ -59,8 +68,12 @@ public sealed class AgentProfiles(IDbContextFactory<ContentWatchDbContext> dbFac
         return Result<AgentProfile>.Ok(agent);
     }
 
-    public async Task<Result<bool>> DeleteAsync(int organizationId, int id, CancellationToken cancellationToken = default)
+    public async Task<Result<bool>> DeleteAsync(int organizationId, int id, string actingUserId, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Admin, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<bool>();
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var agent = await db.Agents.SingleOrDefaultAsync(a => a.OrganizationId == organizationId && a.Id == id, cancellationToken);
         if (agent is null)

@@ -1,5 +1,6 @@
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
+using ContentWatch.Core.Organizations;
 using Microsoft.EntityFrameworkCore;
 
 namespace ContentWatch.Core.Pipelines;
@@ -23,12 +24,16 @@ public sealed record RunDashboard(
     IReadOnlyList<(DateOnly Day, int Runs)> RunsPerDay);
 
 /// <summary>Pipeline runs: create, list, read, delete. Triggering and execution live beside this, in the engine.</summary>
-public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock)
+public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, OrganizationAccess access)
 {
     public const int MaxPageSize = 100;
 
-    public async Task<Result<PipelineRun>> CreateAsync(int organizationId, string userId, RunInput input, CancellationToken cancellationToken = default)
+    public async Task<Result<PipelineRun>> CreateAsync(int organizationId, string actingUserId, RunInput input, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Creator, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<PipelineRun>();
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var errors = new FieldErrors();
         var inputs = ValidateInputs(input.Inputs, errors);
@@ -59,7 +64,7 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
         {
             OrganizationId = organizationId,
             TemplateId = input.TemplateId!.Value,
-            TriggeredById = userId,
+            TriggeredById = actingUserId,
             Inputs = inputs,
             Status = RunStatus.Idle,
             CreatedAt = now,
@@ -186,8 +191,12 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
         return await db.Runs.AnyAsync(r => r.OrganizationId == organizationId && r.Id == id, cancellationToken);
     }
 
-    public async Task<Result<bool>> DeleteAsync(int organizationId, int id, CancellationToken cancellationToken = default)
+    public async Task<Result<bool>> DeleteAsync(int organizationId, int id, string actingUserId, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Creator, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<bool>();
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // The status test is part of the DELETE so that a trigger committed in between cannot lose its run.
         var deleted = await db.Runs

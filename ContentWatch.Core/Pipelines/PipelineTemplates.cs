@@ -1,5 +1,6 @@
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
+using ContentWatch.Core.Organizations;
 using Microsoft.EntityFrameworkCore;
 
 namespace ContentWatch.Core.Pipelines;
@@ -10,7 +11,7 @@ public sealed record TemplateInput(string? Name, string? Description, bool? IsAc
 public sealed record StepInput(string? Name, string? StepType, int? Order, int? AgentId, string? PromptTemplate);
 
 /// <summary>The organization's pipeline templates and their ordered steps.</summary>
-public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock)
+public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, OrganizationAccess access)
 {
     /// <summary>Placeholders a prompt template may use; run inputs with other keys work too.</summary>
     public static IReadOnlyList<string> KnownPlaceholders { get; } = ["{topic}", "{audience}", "{format}"];
@@ -41,8 +42,12 @@ public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbCo
         return await Templates(db).SingleOrDefaultAsync(t => t.OrganizationId == organizationId && t.Id == id, cancellationToken);
     }
 
-    public async Task<Result<PipelineTemplate>> CreateAsync(int organizationId, TemplateInput input, CancellationToken cancellationToken = default)
+    public async Task<Result<PipelineTemplate>> CreateAsync(int organizationId, string actingUserId, TemplateInput input, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Admin, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<PipelineTemplate>();
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (await ValidateAsync(db, organizationId, input, cancellationToken) is { } invalid)
         {
@@ -57,8 +62,13 @@ public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbCo
         return Result<PipelineTemplate>.Ok((await GetAsync(organizationId, template.Id, cancellationToken))!);
     }
 
-    public async Task<Result<PipelineTemplate>> UpdateAsync(int organizationId, int id, TemplateInput input, CancellationToken cancellationToken = default)
+    public async Task<Result<PipelineTemplate>> UpdateAsync(
+        int organizationId, int id, string actingUserId, TemplateInput input, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Admin, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<PipelineTemplate>();
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var template = await db.Templates.Include(t => t.Steps)
             .SingleOrDefaultAsync(t => t.OrganizationId == organizationId && t.Id == id, cancellationToken);
@@ -91,8 +101,12 @@ public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbCo
         return Result<PipelineTemplate>.Ok((await GetAsync(organizationId, id, cancellationToken))!);
     }
 
-    public async Task<Result<bool>> DeleteAsync(int organizationId, int id, CancellationToken cancellationToken = default)
+    public async Task<Result<bool>> DeleteAsync(int organizationId, int id, string actingUserId, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Admin, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<bool>();
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var template = await db.Templates.SingleOrDefaultAsync(t => t.OrganizationId == organizationId && t.Id == id, cancellationToken);
         if (template is null)

@@ -1,6 +1,7 @@
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
 using ContentWatch.Core.Persistence;
+using ContentWatch.Core.Organizations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -12,14 +13,19 @@ public sealed class RunControl(
     RunCancellations cancellations,
     RunEventBus bus,
     TimeProvider clock,
-    IOptions<GuidanceOptions> guidanceOptions)
+    IOptions<GuidanceOptions> guidanceOptions,
+    OrganizationAccess access)
 {
     /// <summary>
     /// Cancels an active run. A pending run is cancelled on the spot (its executor's compare-and-set then
     /// fails); an executing one is signalled here and, through the run row, on whichever node executes it.
     /// </summary>
-    public async Task<Result<bool>> CancelAsync(int organizationId, int runId, CancellationToken cancellationToken = default)
+    public async Task<Result<bool>> CancelAsync(int organizationId, int runId, string actingUserId, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Creator, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<bool>();
+        }
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId && r.OrganizationId == organizationId)
@@ -59,6 +65,10 @@ public sealed class RunControl(
     public async Task<Result<RunGuidance>> AddGuidanceAsync(
         int organizationId, int runId, string userId, string? text, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, userId, OrganizationRole.Creator, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<RunGuidance>();
+        }
         var errors = new FieldErrors();
         errors.Length("guidance", text, 1, Limits.Guidance, "Guidance");
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -62,7 +62,7 @@ public sealed class RunLauncher(PipelineRuns runs, RunTrigger trigger, ILogger<R
 
         try
         {
-            var triggered = await trigger.TriggerAsync(organizationId, run.Id, cancellationToken);
+            var triggered = await trigger.TriggerAsync(organizationId, run.Id, userId, cancellationToken);
             return Result<LaunchedRun>.Ok(triggered.Succeeded
                 ? new LaunchedRun(triggered.Value!)
                 : new LaunchedRun(run, $"Run {run.Id} was created but not started: {triggered.Detail}"));

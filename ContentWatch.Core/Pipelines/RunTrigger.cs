@@ -1,6 +1,7 @@
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Locking;
 using ContentWatch.Core.Persistence;
+using ContentWatch.Core.Organizations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -22,12 +23,17 @@ public sealed class RunTrigger(
     IRunLock runLock,
     RunScheduler scheduler,
     TimeProvider clock,
+    OrganizationAccess access,
     ILogger<RunTrigger> logger)
 {
     public static readonly TimeSpan GuardExpiry = TimeSpan.FromSeconds(15);
 
-    public async Task<Result<PipelineRun>> TriggerAsync(int organizationId, int runId, CancellationToken cancellationToken = default)
+    public async Task<Result<PipelineRun>> TriggerAsync(int organizationId, int runId, string actingUserId, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Creator, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<PipelineRun>();
+        }
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             if (!await db.Runs.AnyAsync(r => r.Id == runId && r.OrganizationId == organizationId, cancellationToken))

@@ -1,5 +1,6 @@
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
+using ContentWatch.Core.Organizations;
 using Microsoft.EntityFrameworkCore;
 
 namespace ContentWatch.Core.Retrieval;
@@ -10,7 +11,8 @@ namespace ContentWatch.Core.Retrieval;
 /// process's retriever notices it); after the commit it also tells this process's <see cref="KnowledgeRetriever"/>,
 /// so that the next retrieval re-reads the document even when its timestamp did not move.
 /// </summary>
-public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, KnowledgeRetriever retriever)
+public sealed class KnowledgeBase(
+    IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, KnowledgeRetriever retriever, OrganizationAccess access)
 {
     public async Task<IReadOnlyList<KnowledgeDocument>> ListAsync(
         int organizationId, KnowledgeCategory? category = null, CancellationToken cancellationToken = default)
@@ -31,8 +33,12 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
             .SingleOrDefaultAsync(k => k.OrganizationId == organizationId && k.Id == id, cancellationToken);
     }
 
-    public async Task<Result<KnowledgeDocument>> CreateAsync(int organizationId, KnowledgeInput input, CancellationToken cancellationToken = default)
+    public async Task<Result<KnowledgeDocument>> CreateAsync(int organizationId, string actingUserId, KnowledgeInput input, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Admin, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<KnowledgeDocument>();
+        }
         if (Validate(input) is { } invalid)
         {
             return invalid;
@@ -47,8 +53,13 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
         return Result<KnowledgeDocument>.Ok(document);
     }
 
-    public async Task<Result<KnowledgeDocument>> UpdateAsync(int organizationId, int id, KnowledgeInput input, CancellationToken cancellationToken = default)
+    public async Task<Result<KnowledgeDocument>> UpdateAsync(
+        int organizationId, int id, string actingUserId, KnowledgeInput input, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Admin, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<KnowledgeDocument>();
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(k => k.OrganizationId == organizationId && k.Id == id, cancellationToken);
         if (document is null)
@@ -65,8 +76,12 @@ public sealed class KnowledgeBase(IDbContextFactory<ContentWatchDbContext> dbFac
         return Result<KnowledgeDocument>.Ok(document);
     }
 
-    public async Task<Result<bool>> DeleteAsync(int organizationId, int id, CancellationToken cancellationToken = default)
+    public async Task<Result<bool>> DeleteAsync(int organizationId, int id, string actingUserId, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckAsync(organizationId, actingUserId, OrganizationRole.Admin, cancellationToken) is { Succeeded: false } refused)
+        {
+            return refused.As<bool>();
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // Loaded and removed rather than ExecuteDelete: only SaveChanges moves the knowledge version with it.
         var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(k => k.OrganizationId == organizationId && k.Id == id, cancellationToken);

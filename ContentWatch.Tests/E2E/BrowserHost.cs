@@ -30,6 +30,10 @@ public partial class BrowserHost : IAsyncLifetime
     protected virtual int ChunkDelayMs => 20;
 
     public ContentWatchFactory Factory => _factory;
+
+    /// <summary>The services of the app under test (its own singletons: membership notices reach its circuits).</summary>
+    public IServiceProvider AppServices => _app!.Services;
+
     public IBrowser Browser { get; private set; } = null!;
     public string BaseUrl { get; private set; } = "";
 

@@ -71,6 +71,15 @@ public sealed class ContentWatchFactory : WebApplicationFactory<Program>, IAsync
     public Task<int> AlphaIdAsync() => OrganizationIdAsync(DemoDataSeeder.AlphaSlug);
     public Task<int> BetaIdAsync() => OrganizationIdAsync(DemoDataSeeder.BetaSlug);
 
+    public async Task<string> UserIdAsync(string email)
+    {
+        await using var db = CreateDbContext();
+        return await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+    }
+
+    /// <summary>The seeded admin of Alpha: the acting user of Core writes that tests set up with.</summary>
+    public Task<string> AlphaAdminIdAsync() => UserIdAsync(DemoDataSeeder.AlphaAdminEmail);
+
     /// <summary>A context on the app's database, for arranging and checking what the API did.</summary>
     public ContentWatchDbContext CreateDbContext() =>
         Services.GetRequiredService<IDbContextFactory<ContentWatchDbContext>>().CreateDbContext();

@@ -39,6 +39,26 @@ public sealed class SqliteTestDatabase : IAsyncLifetime, IDbContextFactory<Conte
         return organization.Id;
     }
 
+    /// <summary>
+    /// An admin of the organization (created on first use): Core writes check the acting user's current role.
+    /// </summary>
+    public async Task<string> AdminOfAsync(int organizationId)
+    {
+        if (_admins.TryGetValue(organizationId, out var known))
+        {
+            return known;
+        }
+        await using var db = CreateDbContext();
+        var email = $"admin-{Guid.NewGuid():N}@contentwatch.local";
+        var user = new AppUser { UserName = email, Email = email, NormalizedEmail = email.ToUpperInvariant(), DisplayName = "Admin", CreatedAt = DateTime.UtcNow };
+        db.Users.Add(user);
+        db.Memberships.Add(new Membership { OrganizationId = organizationId, UserId = user.Id, Role = OrganizationRole.Admin, CreatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+        return _admins.GetOrAdd(organizationId, user.Id);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _admins = new();
+
     public ValueTask DisposeAsync()
     {
         SqliteConnection.ClearAllPools();

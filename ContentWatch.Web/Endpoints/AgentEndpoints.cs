@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using ContentWatch.Core.Agents;
 using ContentWatch.Core.Domain;
 using ContentWatch.Web.Extensions;
@@ -34,23 +35,24 @@ public static class AgentEndpoints
             ? TypedResults.Ok(AgentResponse.From(agent))
             : ApiResults.NotFound($"Agent {id} was not found.");
 
-    public static async Task<IResult> CreateAgent(int orgId, AgentInput input, AgentProfiles agents, CancellationToken cancellationToken)
+    public static async Task<IResult> CreateAgent(int orgId, AgentInput input, ClaimsPrincipal user, AgentProfiles agents, CancellationToken cancellationToken)
     {
-        var result = await agents.CreateAsync(orgId, input, cancellationToken);
+        var result = await agents.CreateAsync(orgId, user.UserId(), input, cancellationToken);
         return result.Succeeded
             ? TypedResults.Created($"/api/organizations/{orgId}/ai/agents/{result.Value!.Id}", AgentResponse.From(result.Value))
             : ApiResults.Problem(result);
     }
 
-    public static async Task<IResult> UpdateAgent(int orgId, int id, AgentInput input, AgentProfiles agents, CancellationToken cancellationToken)
+    public static async Task<IResult> UpdateAgent(
+        int orgId, int id, AgentInput input, ClaimsPrincipal user, AgentProfiles agents, CancellationToken cancellationToken)
     {
-        var result = await agents.UpdateAsync(orgId, id, input, cancellationToken);
+        var result = await agents.UpdateAsync(orgId, id, user.UserId(), input, cancellationToken);
         return result.Succeeded ? TypedResults.Ok(AgentResponse.From(result.Value!)) : ApiResults.Problem(result);
     }
 
-    public static async Task<IResult> DeleteAgent(int orgId, int id, AgentProfiles agents, CancellationToken cancellationToken)
+    public static async Task<IResult> DeleteAgent(int orgId, int id, ClaimsPrincipal user, AgentProfiles agents, CancellationToken cancellationToken)
     {
-        var result = await agents.DeleteAsync(orgId, id, cancellationToken);
+        var result = await agents.DeleteAsync(orgId, id, user.UserId(), cancellationToken);
         return result.Succeeded ? TypedResults.NoContent() : ApiResults.Problem(result);
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Globalization;
 using ContentWatch.Core;
 using ContentWatch.Core.Domain;
@@ -86,23 +87,24 @@ public static class KnowledgeEndpoints
             ? TypedResults.Ok(KnowledgeResponse.From(document))
             : ApiResults.NotFound($"Knowledge document {id} was not found.");
 
-    public static async Task<IResult> CreateKnowledge(int orgId, KnowledgeInput input, KnowledgeBase knowledge, CancellationToken cancellationToken)
+    public static async Task<IResult> CreateKnowledge(int orgId, KnowledgeInput input, ClaimsPrincipal user, KnowledgeBase knowledge, CancellationToken cancellationToken)
     {
-        var result = await knowledge.CreateAsync(orgId, input, cancellationToken);
+        var result = await knowledge.CreateAsync(orgId, user.UserId(), input, cancellationToken);
         return result.Succeeded
             ? TypedResults.Created($"/api/organizations/{orgId}/ai/knowledge/{result.Value!.Id}", KnowledgeResponse.From(result.Value))
             : ApiResults.Problem(result);
     }
 
-    public static async Task<IResult> UpdateKnowledge(int orgId, int id, KnowledgeInput input, KnowledgeBase knowledge, CancellationToken cancellationToken)
+    public static async Task<IResult> UpdateKnowledge(
+        int orgId, int id, KnowledgeInput input, ClaimsPrincipal user, KnowledgeBase knowledge, CancellationToken cancellationToken)
     {
-        var result = await knowledge.UpdateAsync(orgId, id, input, cancellationToken);
+        var result = await knowledge.UpdateAsync(orgId, id, user.UserId(), input, cancellationToken);
         return result.Succeeded ? TypedResults.Ok(KnowledgeResponse.From(result.Value!)) : ApiResults.Problem(result);
     }
 
-    public static async Task<IResult> DeleteKnowledge(int orgId, int id, KnowledgeBase knowledge, CancellationToken cancellationToken)
+    public static async Task<IResult> DeleteKnowledge(int orgId, int id, ClaimsPrincipal user, KnowledgeBase knowledge, CancellationToken cancellationToken)
     {
-        var result = await knowledge.DeleteAsync(orgId, id, cancellationToken);
+        var result = await knowledge.DeleteAsync(orgId, id, user.UserId(), cancellationToken);
         return result.Succeeded ? TypedResults.NoContent() : ApiResults.Problem(result);
     }
 }

@@ -57,9 +57,9 @@ public static class RunEndpoints
         return organization;
     }
 
-    public static async Task<IResult> TriggerRun(int orgId, int id, RunTrigger trigger, PipelineRuns runs, CancellationToken cancellationToken)
+    public static async Task<IResult> TriggerRun(int orgId, int id, ClaimsPrincipal user, RunTrigger trigger, PipelineRuns runs, CancellationToken cancellationToken)
     {
-        var result = await trigger.TriggerAsync(orgId, id, cancellationToken);
+        var result = await trigger.TriggerAsync(orgId, id, user.UserId(), cancellationToken);
         if (!result.Succeeded)
         {
             return ApiResults.Problem(result);
@@ -68,9 +68,9 @@ public static class RunEndpoints
         return TypedResults.Accepted($"/api/organizations/{orgId}/ai/runs/{id}", RunResponse.From(run!, withSteps: true) with { Status = EnumNames<RunStatus>.Name(RunStatus.Pending) });
     }
 
-    public static async Task<IResult> CancelRun(int orgId, int id, RunControl control, PipelineRuns runs, CancellationToken cancellationToken)
+    public static async Task<IResult> CancelRun(int orgId, int id, ClaimsPrincipal user, RunControl control, PipelineRuns runs, CancellationToken cancellationToken)
     {
-        var result = await control.CancelAsync(orgId, id, cancellationToken);
+        var result = await control.CancelAsync(orgId, id, user.UserId(), cancellationToken);
         if (!result.Succeeded)
         {
             return ApiResults.Problem(result);
@@ -221,9 +221,9 @@ public static class RunEndpoints
             : ApiResults.Problem(result);
     }
 
-    public static async Task<IResult> DeleteRun(int orgId, int id, PipelineRuns runs, CancellationToken cancellationToken)
+    public static async Task<IResult> DeleteRun(int orgId, int id, ClaimsPrincipal user, PipelineRuns runs, CancellationToken cancellationToken)
     {
-        var result = await runs.DeleteAsync(orgId, id, cancellationToken);
+        var result = await runs.DeleteAsync(orgId, id, user.UserId(), cancellationToken);
         return result.Succeeded ? TypedResults.NoContent() : ApiResults.Problem(result);
     }
 }

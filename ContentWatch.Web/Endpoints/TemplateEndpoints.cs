@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Pipelines;
 using ContentWatch.Web.Extensions;
@@ -36,23 +37,24 @@ public static class TemplateEndpoints
             ? TypedResults.Ok(TemplateResponse.From(template))
             : ApiResults.NotFound($"Template {id} was not found.");
 
-    public static async Task<IResult> CreateTemplate(int orgId, TemplateInput input, PipelineTemplates templates, CancellationToken cancellationToken)
+    public static async Task<IResult> CreateTemplate(int orgId, TemplateInput input, ClaimsPrincipal user, PipelineTemplates templates, CancellationToken cancellationToken)
     {
-        var result = await templates.CreateAsync(orgId, input, cancellationToken);
+        var result = await templates.CreateAsync(orgId, user.UserId(), input, cancellationToken);
         return result.Succeeded
             ? TypedResults.Created($"/api/organizations/{orgId}/ai/templates/{result.Value!.Id}", TemplateResponse.From(result.Value))
             : ApiResults.Problem(result);
     }
 
-    public static async Task<IResult> UpdateTemplate(int orgId, int id, TemplateInput input, PipelineTemplates templates, CancellationToken cancellationToken)
+    public static async Task<IResult> UpdateTemplate(
+        int orgId, int id, TemplateInput input, ClaimsPrincipal user, PipelineTemplates templates, CancellationToken cancellationToken)
     {
-        var result = await templates.UpdateAsync(orgId, id, input, cancellationToken);
+        var result = await templates.UpdateAsync(orgId, id, user.UserId(), input, cancellationToken);
         return result.Succeeded ? TypedResults.Ok(TemplateResponse.From(result.Value!)) : ApiResults.Problem(result);
     }
 
-    public static async Task<IResult> DeleteTemplate(int orgId, int id, PipelineTemplates templates, CancellationToken cancellationToken)
+    public static async Task<IResult> DeleteTemplate(int orgId, int id, ClaimsPrincipal user, PipelineTemplates templates, CancellationToken cancellationToken)
     {
-        var result = await templates.DeleteAsync(orgId, id, cancellationToken);
+        var result = await templates.DeleteAsync(orgId, id, user.UserId(), cancellationToken);
         return result.Succeeded ? TypedResults.NoContent() : ApiResults.Problem(result);
     }
 }

@@ -117,7 +117,7 @@ public sealed class RunLauncherTests(ContentWatchFactory factory) : IClassFixtur
     {
         await using var db = factory.CreateDbContext();
         var writer = await db.Agents.FirstAsync(a => a.OrganizationId == orgId && a.Role == AgentRole.Writer, Ct);
-        var created = await factory.Services.GetRequiredService<PipelineTemplates>().CreateAsync(orgId, new TemplateInput(
+        var created = await factory.Services.GetRequiredService<PipelineTemplates>().CreateAsync(orgId, await factory.AlphaAdminIdAsync(), new TemplateInput(
             $"Retired {Guid.NewGuid():N}", "No longer launched.", false, [new StepInput("Write it", "script_generation", 1, writer.Id, "Write about {topic}.")]), Ct);
         Assert.True(created.Succeeded, created.Detail);
         return created.Value!.Id;

@@ -1,5 +1,6 @@
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
+using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Retrieval;
 using ContentWatch.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -173,7 +174,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     {
         var random = new Random(4242);
         var org = await database.CreateOrganizationAsync();
-        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         await using (var db = database.CreateDbContext())
         {
             db.KnowledgeDocuments.AddRange(Enumerable.Range(0, 300).Select(_ => RandomDocument(random, org)));
@@ -213,7 +214,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     public async Task Retrieve_AfterATitleChange_SeesTheNewTitle(bool viaOtherNode)
     {
         var org = await database.CreateOrganizationAsync();
-        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         var id = await AddAsync(org, "Lighting", "keep it warm");
         var other = await AddAsync(org, "Framing", "keep it warm warm");
         Assert.Equal(other, (await RetrieveAsync(org, StepType.ScriptGeneration, "espresso warm", 1))[0].DocumentId);
@@ -230,7 +231,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     public async Task Retrieve_AfterAContentChange_SeesTheNewContent(bool viaOtherNode)
     {
         var org = await database.CreateOrganizationAsync();
-        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         var id = await AddAsync(org, "Lighting", "soft light");
         Assert.Equal(2 + 10 + 1, (await RetrieveAsync(org, StepType.ScriptGeneration, "light", 1))[0].Score);
 
@@ -246,7 +247,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     public async Task Retrieve_AfterACategoryChange_FindsTheDocumentOnlyInItsNewCategory(bool viaOtherNode)
     {
         var org = await database.CreateOrganizationAsync();
-        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         var id = await AddAsync(org, "Keywords", "keywords first", KnowledgeCategory.BrandVoice);
         Assert.Single(await RetrieveAsync(org, StepType.BrandVoiceCheck, "keywords", 5));
         Assert.Empty(await RetrieveAsync(org, StepType.SeoOptimization, "keywords", 5));
@@ -263,7 +264,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     public async Task Retrieve_AfterADelete_NoLongerReturnsTheDocument(bool viaOtherNode)
     {
         var org = await database.CreateOrganizationAsync();
-        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         var gone = await AddAsync(org, "Tone", "tone tone tone");
         var kept = await AddAsync(org, "Tone too", "tone");
         Assert.Equal(gone, (await RetrieveAsync(org, StepType.ScriptGeneration, "tone", 1))[0].DocumentId);
@@ -274,7 +275,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         }
         else
         {
-            Assert.True((await knowledge.DeleteAsync(org, gone, Ct)).Succeeded);
+            Assert.True((await knowledge.DeleteAsync(org, gone, await database.AdminOfAsync(org), Ct)).Succeeded);
         }
 
         Assert.Equal([kept], (await RetrieveAsync(org, StepType.ScriptGeneration, "tone", 5)).Select(d => d.DocumentId));
@@ -286,7 +287,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     public async Task Retrieve_AfterAnAdd_ReturnsTheNewDocument(bool viaOtherNode)
     {
         var org = await database.CreateOrganizationAsync();
-        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         var old = await AddAsync(org, "Hooks", "hook the viewer");
         Assert.Equal(old, (await RetrieveAsync(org, StepType.ScriptGeneration, "hook", 1))[0].DocumentId);
 
@@ -303,7 +304,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         }
         else
         {
-            added = (await knowledge.CreateAsync(org, new("Hook library", "hook hook hook", "reference"), Ct)).Value!.Id;
+            added = (await knowledge.CreateAsync(org, await database.AdminOfAsync(org), new("Hook library", "hook hook hook", "reference"), Ct)).Value!.Id;
         }
 
         var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "hook", 2);
@@ -334,13 +335,13 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     public async Task Retrieve_AfterAnEditThatKeepsTheTimestamp_SeesItBecauseKnowledgeBaseInvalidates()
     {
         var clock = new FrozenClock(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
-        var knowledge = new KnowledgeBase(database, clock, _retriever);
+        var knowledge = new KnowledgeBase(database, clock, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         var org = await database.CreateOrganizationAsync();
-        var id = (await knowledge.CreateAsync(org, new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
-        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet", "brand_voice"), Ct);
+        var id = (await knowledge.CreateAsync(org, await database.AdminOfAsync(org), new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
+        await knowledge.UpdateAsync(org, id, await database.AdminOfAsync(org), new("Intro", "greet greet", "brand_voice"), Ct);
         Assert.Equal(2 + 2, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
 
-        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet greet", "brand_voice"), Ct);
+        await knowledge.UpdateAsync(org, id, await database.AdminOfAsync(org), new("Intro", "greet greet greet", "brand_voice"), Ct);
 
         var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1);
         Assert.Equal((2 + 3, "greet greet greet"), (ranked[0].Score, ranked[0].Content));
@@ -350,19 +351,19 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     public async Task Invalidate_ManyMoreDocumentsThanItKeeps_StaysBoundedAndStillSeesEditsThatKeepTheTimestamp()
     {
         var clock = new FrozenClock(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
-        var knowledge = new KnowledgeBase(database, clock, _retriever);
+        var knowledge = new KnowledgeBase(database, clock, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         var org = await database.CreateOrganizationAsync();
-        var id = (await knowledge.CreateAsync(org, new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
+        var id = (await knowledge.CreateAsync(org, await database.AdminOfAsync(org), new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
         Assert.Equal(2 + 1, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
 
         // The edit's own forced re-read is among those dropped by the flood that follows it.
-        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet", "brand_voice"), Ct);
+        await knowledge.UpdateAsync(org, id, await database.AdminOfAsync(org), new("Intro", "greet greet", "brand_voice"), Ct);
         FloodInvalidations(org, id);
         Assert.InRange(_retriever.ForcedCount(org), 1, ForcedReloads.Capacity);
         Assert.Equal(2 + 2, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
 
         FloodInvalidations(org, id);
-        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet greet", "brand_voice"), Ct);
+        await knowledge.UpdateAsync(org, id, await database.AdminOfAsync(org), new("Intro", "greet greet greet", "brand_voice"), Ct);
         Assert.InRange(_retriever.ForcedCount(org), 1, ForcedReloads.Capacity);
         Assert.Equal(2 + 3, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
 
@@ -381,7 +382,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     {
         var random = new Random(77);
         var org = await database.CreateOrganizationAsync();
-        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         await using (var db = database.CreateDbContext())
         {
             db.KnowledgeDocuments.AddRange(Enumerable.Range(0, 200).Select(_ => RandomDocument(random, org)));
@@ -438,20 +439,20 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     {
         var org = await database.CreateOrganizationAsync();
         var other = await database.CreateOrganizationAsync();
-        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever, new OrganizationAccess(database, new MembershipChanges()));
         Assert.Equal((0, 0), (await VersionAsync(org), await VersionAsync(other)));
 
-        var id = (await knowledge.CreateAsync(org, new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
+        var id = (await knowledge.CreateAsync(org, await database.AdminOfAsync(org), new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
         Assert.Equal(1, await VersionAsync(org));
-        Assert.True((await knowledge.UpdateAsync(org, id, new("Intro", "greet greet", "reference"), Ct)).Succeeded);
+        Assert.True((await knowledge.UpdateAsync(org, id, await database.AdminOfAsync(org), new("Intro", "greet greet", "reference"), Ct)).Succeeded);
         Assert.Equal(2, await VersionAsync(org));
-        Assert.True((await knowledge.DeleteAsync(org, id, Ct)).Succeeded);
+        Assert.True((await knowledge.DeleteAsync(org, id, await database.AdminOfAsync(org), Ct)).Succeeded);
         Assert.Equal(3, await VersionAsync(org));
 
         // Nothing written, nothing bumped: a refused input, a missing document, another organization's id.
-        Assert.False((await knowledge.CreateAsync(org, new("", "x", "brand_voice"), Ct)).Succeeded);
-        Assert.False((await knowledge.UpdateAsync(org, id, new("Intro", "x", "brand_voice"), Ct)).Succeeded);
-        Assert.False((await knowledge.DeleteAsync(org, id, Ct)).Succeeded);
+        Assert.False((await knowledge.CreateAsync(org, await database.AdminOfAsync(org), new("", "x", "brand_voice"), Ct)).Succeeded);
+        Assert.False((await knowledge.UpdateAsync(org, id, await database.AdminOfAsync(org), new("Intro", "x", "brand_voice"), Ct)).Succeeded);
+        Assert.False((await knowledge.DeleteAsync(org, id, await database.AdminOfAsync(org), Ct)).Succeeded);
         Assert.Equal((3, 0), (await VersionAsync(org), await VersionAsync(other)));
     }
 
@@ -459,8 +460,8 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     public async Task Retrieve_AfterUnrelatedCommits_DoesNotReReadTheCategory()
     {
         var org = await database.CreateOrganizationAsync();
-        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever);
-        var id = (await knowledge.CreateAsync(org, new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
+        var knowledge = new KnowledgeBase(database, TimeProvider.System, _retriever, new OrganizationAccess(database, new MembershipChanges()));
+        var id = (await knowledge.CreateAsync(org, await database.AdminOfAsync(org), new("Intro", "greet", "brand_voice"), Ct)).Value!.Id;
         var before = await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1);
         var (builds, checks) = (_retriever.Builds, _retriever.Checks);
 
@@ -475,13 +476,13 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
             await db.Agents.Where(a => a.OrganizationId == org).ExecuteUpdateAsync(u => u.SetProperty(a => a.Temperature, 0.2), Ct);
         }
         var otherOrg = await database.CreateOrganizationAsync();
-        await knowledge.CreateAsync(otherOrg, new("Intro", "greet", "brand_voice"), Ct);
+        await knowledge.CreateAsync(otherOrg, await database.AdminOfAsync(otherOrg), new("Intro", "greet", "brand_voice"), Ct);
 
         Assert.Equal(before, await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1));
         Assert.Equal((builds, checks), (_retriever.Builds, _retriever.Checks));
 
         // The counters do see a knowledge write: the version moved, so both categories are checked again.
-        await knowledge.UpdateAsync(org, id, new("Intro", "greet greet", "brand_voice"), Ct);
+        await knowledge.UpdateAsync(org, id, await database.AdminOfAsync(org), new("Intro", "greet greet", "brand_voice"), Ct);
         Assert.Equal(2 + 2, (await RetrieveAsync(org, StepType.ScriptGeneration, "greet", 1))[0].Score);
         Assert.Equal((builds, checks + 2), (_retriever.Builds, _retriever.Checks));
     }
@@ -604,7 +605,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
             }
             else
             {
-                Assert.True((await knowledge.CreateAsync(org, new(title, content, EnumNames<KnowledgeCategory>.Name(category)), Ct)).Succeeded);
+                Assert.True((await knowledge.CreateAsync(org, await database.AdminOfAsync(org), new(title, content, EnumNames<KnowledgeCategory>.Name(category)), Ct)).Succeeded);
             }
             return;
         }
@@ -617,7 +618,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
             }
             else
             {
-                await knowledge.DeleteAsync(org, id, Ct);
+                await knowledge.DeleteAsync(org, id, await database.AdminOfAsync(org), Ct);
             }
             return;
         }
@@ -642,7 +643,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
         }
         else
         {
-            await knowledge.UpdateAsync(org, id, new(title, content, EnumNames<KnowledgeCategory>.Name(category)), Ct);
+            await knowledge.UpdateAsync(org, id, await database.AdminOfAsync(org), new(title, content, EnumNames<KnowledgeCategory>.Name(category)), Ct);
         }
     }
 

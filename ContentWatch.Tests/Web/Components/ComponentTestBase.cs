@@ -35,6 +35,7 @@ public abstract class ComponentTestBase : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton(factory.Services.GetRequiredService<OrganizationAccess>());
+        Services.AddSingleton(factory.Services.GetRequiredService<MembershipChanges>());
         Services.AddScoped<CurrentOrganization>();
         // bUnit registers throwing placeholders; the real authorization service replaces them.
         Services.RemoveAll<IAuthorizationService>();

@@ -238,7 +238,7 @@ public sealed class NewRunPageTests(ContentWatchFactory factory) : ComponentTest
         await using var db = Factory.CreateDbContext();
         var writer = await db.Agents.FirstAsync(a => a.OrganizationId == organizationId && a.Role == AgentRole.Writer, TestContext.Current.CancellationToken);
         var templates = Factory.Services.GetRequiredService<ContentWatch.Core.Pipelines.PipelineTemplates>();
-        var created = await templates.CreateAsync(organizationId, new ContentWatch.Core.Pipelines.TemplateInput(name, "A template asking for more inputs.", true,
+        var created = await templates.CreateAsync(organizationId, await Factory.AlphaAdminIdAsync(), new ContentWatch.Core.Pipelines.TemplateInput(name, "A template asking for more inputs.", true,
             [new ContentWatch.Core.Pipelines.StepInput("Write it", "script_generation", 1, writer.Id, prompt)]));
         Assert.True(created.Succeeded, created.Detail);
         return created.Value!.Id;

@@ -115,7 +115,7 @@ public sealed class TemplatesPageTests(ContentWatchFactory factory) : ComponentT
         await using var db = Factory.CreateDbContext();
         var agentId = await db.Agents.Where(a => a.OrganizationId == organizationId).Select(a => a.Id).FirstAsync(TestContext.Current.CancellationToken);
         var name = $"Reorder {Guid.NewGuid():N}";
-        var created = await Factory.Services.GetRequiredService<PipelineTemplates>().CreateAsync(organizationId, new TemplateInput(name, "", true,
+        var created = await Factory.Services.GetRequiredService<PipelineTemplates>().CreateAsync(organizationId, await Factory.AlphaAdminIdAsync(), new TemplateInput(name, "", true,
             [.. stepNames.Select((s, i) => new StepInput(s, EnumNames<StepType>.Name(StepType.ScriptGeneration), i + 1, agentId, "Write about {topic}."))]),
             TestContext.Current.CancellationToken);
         Assert.True(created.Succeeded);

@@ -2,7 +2,9 @@ using ContentWatch.Core.Domain;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Retrieval;
 using ContentWatch.Web.Components.Shared;
+using ContentWatch.Web.Extensions;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace ContentWatch.Web.Components.Pages.Admin;
@@ -24,6 +26,11 @@ public sealed partial class Knowledge
     [Inject] private KnowledgeBase KnowledgeBase { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    /// <summary>Who acts: Core checks this user's current role at the moment of each write.</summary>
+    private async Task<string> ActorAsync() => (await AuthenticationState).User.UserId();
 
     private IEnumerable<KnowledgeDocument> Visible => (_documents ?? [])
         .Where(d => _category is null || d.Category == _category)
@@ -56,8 +63,8 @@ public sealed partial class Knowledge
         {
             var input = new KnowledgeInput(_editing!.Title, _editing.Content, _editing.Category);
             var result = _editingId is { } id
-                ? await KnowledgeBase.UpdateAsync(Organization.Id, id, input)
-                : await KnowledgeBase.CreateAsync(Organization.Id, input);
+                ? await KnowledgeBase.UpdateAsync(Organization.Id, id, await ActorAsync(), input)
+                : await KnowledgeBase.CreateAsync(Organization.Id, await ActorAsync(), input);
             if (!result.Succeeded)
             {
                 _errors = new(result.Errors);
@@ -87,7 +94,7 @@ public sealed partial class Knowledge
         {
             return;
         }
-        var result = await KnowledgeBase.DeleteAsync(Organization.Id, _editingId!.Value);
+        var result = await KnowledgeBase.DeleteAsync(Organization.Id, _editingId!.Value, await ActorAsync());
         Snackbar.Add(result.Succeeded ? "Deleted." : result.Detail ?? "Not deleted.", result.Succeeded ? Severity.Success : Severity.Warning);
         _editing = null;
         _editingId = null;

@@ -3,7 +3,9 @@ using ContentWatch.Core.Domain;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Pipelines;
 using ContentWatch.Web.Components.Shared;
+using ContentWatch.Web.Extensions;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace ContentWatch.Web.Components.Pages.Admin;
@@ -22,6 +24,11 @@ public sealed partial class Templates
     [Inject] private AgentProfiles AgentProfiles { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    /// <summary>Who acts: Core checks this user's current role at the moment of each write.</summary>
+    private async Task<string> ActorAsync() => (await AuthenticationState).User.UserId();
 
     protected override async Task OnParametersSetAsync()
     {
@@ -76,8 +83,8 @@ public sealed partial class Templates
             var input = new TemplateInput(_editing!.Name, _editing.Description, _editing.IsActive,
                 [.. _editing.Steps.Select((s, i) => new StepInput(s.Name, s.StepType, i + 1, s.AgentId, s.PromptTemplate))]);
             var result = _editingId is { } id
-                ? await PipelineTemplates.UpdateAsync(Organization.Id, id, input)
-                : await PipelineTemplates.CreateAsync(Organization.Id, input);
+                ? await PipelineTemplates.UpdateAsync(Organization.Id, id, await ActorAsync(), input)
+                : await PipelineTemplates.CreateAsync(Organization.Id, await ActorAsync(), input);
             if (!result.Succeeded)
             {
                 _errors = new(result.Errors);
@@ -100,7 +107,7 @@ public sealed partial class Templates
         {
             return;
         }
-        var result = await PipelineTemplates.DeleteAsync(Organization.Id, _editingId!.Value);
+        var result = await PipelineTemplates.DeleteAsync(Organization.Id, _editingId!.Value, await ActorAsync());
         Snackbar.Add(result.Succeeded ? "Deleted." : result.Detail ?? "Not deleted.", result.Succeeded ? Severity.Success : Severity.Warning);
         if (result.Succeeded)
         {

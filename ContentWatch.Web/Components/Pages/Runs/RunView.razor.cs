@@ -146,9 +146,9 @@ public sealed partial class RunView
         _busy = true;
         try
         {
-            var user = (await AuthenticationState).User;
-            var result = await Once.RunOnceAsync(user.UserId(), $"ui:runs/{RunId}/trigger", _triggerKey.For(ShownState), "",
-                async ct => (await Trigger.TriggerAsync(Organization.Id, RunId, ct)).Map(r => r.Id));
+            var userId = (await AuthenticationState).User.UserId();
+            var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/trigger", _triggerKey.For(ShownState), "",
+                async ct => (await Trigger.TriggerAsync(Organization.Id, RunId, userId, ct)).Map(r => r.Id));
             if (!result.Succeeded)
             {
                 Snackbar.Add(result.Detail ?? "The run could not be started.", Severity.Warning);
@@ -168,9 +168,9 @@ public sealed partial class RunView
         _busy = true;
         try
         {
-            var user = (await AuthenticationState).User;
-            var result = await Once.RunOnceAsync(user.UserId(), $"ui:runs/{RunId}/cancel", _cancelKey.For(ShownState), "",
-                ct => Control.CancelAsync(Organization.Id, RunId, ct));
+            var userId = (await AuthenticationState).User.UserId();
+            var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/cancel", _cancelKey.For(ShownState), "",
+                ct => Control.CancelAsync(Organization.Id, RunId, userId, ct));
             Snackbar.Add(result.Succeeded ? "Cancelling…" : result.Detail ?? "The run could not be cancelled.",
                 result.Succeeded ? Severity.Info : Severity.Warning);
         }
