@@ -28,6 +28,6 @@ public static partial class ErrorText
     [GeneratedRegex(@"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*.]{6,}|\b[A-Za-z0-9_\-]{32,}\b", RegexOptions.CultureInvariant)]
     private static partial Regex KeyLike();
 
-    [GeneratedRegex(@"(?<name>\b(?:api[-_ ]?key|key|token|password|pwd|secret|authorization|bearer)\b\s*[:=]?\s*)[^\s,;'""]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<name>\b(?:api[-_]?key|access[-_]?token|token|password|pwd|secret)\s*[:=]\s*|\bbearer\s+)[^\s,;'""]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Secrets();
 }
