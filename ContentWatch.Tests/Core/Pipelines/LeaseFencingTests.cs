@@ -3,6 +3,8 @@ using ContentWatch.Core.Persistence;
 using ContentWatch.Tests.Core.Agents;
 using ContentWatch.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -80,6 +82,38 @@ public sealed class LeaseFencingTests : IAsyncDisposable
         Assert.Equal(4, latest.Count);
         Assert.All(latest, s => Assert.Equal((StepStatus.Completed, "from node B"), (s.Status, s.OutputContent)));
         Assert.Equal(run.StepRuns.Count(s => s.Attempt > 1), _modelB.LogEntries.Count);
+    }
+
+    [Fact]
+    public async Task NodesWhoseClocksAre30SecondsOff_NeitherHandOutNorSeeExpiredLeases_TheRunExecutesOnce()
+    {
+        // Node A executes with a clock 30 s behind; node B sweeps for abandoned runs with a clock 30 s ahead.
+        await using var nodeA = _database.WithWebHostBuilder(b => Skewed(b, "node-a", TimeSpan.FromSeconds(-30), recoverySeconds: 3600)
+            .UseSetting("AI:Simulated:ChunkDelayMs", "10"));
+        using var client = await SignedInAsync(nodeA.CreateClient());
+        await using var nodeB = _database.WithWebHostBuilder(b => Skewed(b, "node-b", TimeSpan.FromSeconds(30), recoverySeconds: 1));
+        _ = nodeB.Services;
+
+        var (orgId, templateId) = await StandardWorkflowAsync();
+        var runId = (await CreateRunsAsync(client, orgId, templateId, 1))[0];
+        var started = DateTime.UtcNow;
+        (await client.PostAsync($"{RunsUrl(orgId)}/{runId}/trigger", null, Ct)).EnsureSuccessStatusCode();
+        var run = await WaitForAsync(runId, r => r.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled || r.Attempt > 1, TimeSpan.FromSeconds(90));
+
+        Assert.True(DateTime.UtcNow - started > TimeSpan.FromSeconds(5), "The run was too quick to outlast a lease and a sweep; slow the model.");
+        Assert.Equal((RunStatus.Completed, 1), (run.Status, run.Attempt));
+        Assert.Equal(4, run.StepRuns.Count);
+    }
+
+    private IWebHostBuilder Skewed(IWebHostBuilder builder, string nodeId, TimeSpan offset, int recoverySeconds) => builder
+        .UseSetting("Engine:NodeId", nodeId)
+        .UseSetting("Engine:LeaseSeconds", "3")
+        .UseSetting("Engine:RecoveryIntervalSeconds", recoverySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        .ConfigureTestServices(s => s.AddSingleton<TimeProvider>(new SkewedClock(offset)));
+
+    private sealed class SkewedClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
     }
 
     private WebApplicationFactory<Program> Node(string nodeId, WireMockServer model, string connectionString, int recoverySeconds) =>
