@@ -172,17 +172,19 @@ public sealed class AgentInvoker(IChatCompletionService chatModel, IOptions<AIOp
         }
         if (received > 0 && (Find<IOException>(exception) is { } cut))
         {
-            return $"The model's answer was cut off after {received} characters: {cut.Message}";
+            return $"The model's answer was cut off after {received} characters: {ErrorText.Redact(cut.Message)}";
         }
         if (Find<HttpRequestException>(exception) is { } unreachable)
         {
-            return $"The model endpoint {_options.Endpoint} could not be reached{afterAttempts}: {unreachable.Message}";
+            // Not the endpoint's address nor the socket error (which names it): creators read this.
+            return $"The model endpoint could not be reached{afterAttempts}"
+                + (unreachable.HttpRequestError == HttpRequestError.Unknown ? "." : $" ({Words(unreachable.HttpRequestError)}).");
         }
         if (Find<OperationCanceledException>(exception) is not null)
         {
             return $"The model endpoint stopped responding{afterAttempts}.";
         }
-        return $"The model call failed: {exception.Message}";
+        return $"The model call failed ({exception.GetType().Name}).";
     }
 
     private static int? StatusOf(Exception exception) => exception switch
@@ -215,7 +217,7 @@ public sealed class AgentInvoker(IChatCompletionService chatModel, IOptions<AIOp
                 var message = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m)
                     ? m.GetString()
                     : error.ValueKind == JsonValueKind.String ? error.GetString() : null;
-                return string.IsNullOrWhiteSpace(message) ? null : Shorten(message);
+                return string.IsNullOrWhiteSpace(message) ? null : Shorten(ErrorText.Redact(message));
             }
         }
         catch (JsonException)
@@ -224,6 +226,15 @@ public sealed class AgentInvoker(IChatCompletionService chatModel, IOptions<AIOp
         }
         return null;
     }
+
+    private static string Words(HttpRequestError error) => error switch
+    {
+        HttpRequestError.NameResolutionError => "its name did not resolve",
+        HttpRequestError.ConnectionError => "the connection was refused or dropped",
+        HttpRequestError.SecureConnectionError => "the secure connection failed",
+        HttpRequestError.ProxyTunnelError => "the proxy refused the connection",
+        _ => "the request failed",
+    };
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
 

@@ -20,6 +20,14 @@ public sealed class RunEventBus
     /// <summary>Finished runs kept in memory for late watchers.</summary>
     public const int RetainFinishedRuns = 200;
 
+    /// <summary>
+    /// How far above the run row's stored number an execution starts numbering. The executor stores the
+    /// number with what it writes, and never publishes more than about 64 events of a step
+    /// (<c>StepOutputWriter.MaxUnstoredEvents</c>) before storing one; after a crash those may have reached
+    /// clients, so the resumed attempt starts above all of them: event ids never go back.
+    /// </summary>
+    public const long ResumeGap = 128;
+
     private readonly ConcurrentDictionary<int, RunChannel> _runs = new();
     private readonly ConcurrentQueue<int> _finished = new();
     private readonly IRunEventTransport _transport;
@@ -40,7 +48,8 @@ public sealed class RunEventBus
     /// </summary>
     public async ValueTask<RunEvent> PublishAsync(RunEvent runEvent, Func<RunEvent, Task>? persist = null)
     {
-        var channel = await ChannelAsync(runEvent.RunId, reseed: runEvent.Type is RunEventType.RunStarted or RunEventType.GuidanceReceived or RunEventType.RunCancelled);
+        var starts = runEvent.Type == RunEventType.RunStarted;
+        var channel = await ChannelAsync(runEvent.RunId, reseed: starts || runEvent.Type is RunEventType.GuidanceReceived or RunEventType.RunCancelled, gap: starts ? ResumeGap : 0);
         await channel.Publishing.WaitAsync();
         RunEvent numbered;
         try
@@ -76,6 +85,9 @@ public sealed class RunEventBus
         });
     }
 
+    /// <summary>Runs this node keeps a channel for (what memory holds per run).</summary>
+    internal int TrackedRuns => _runs.Count;
+
     /// <summary>An event another node published (already numbered).</summary>
     private void DeliverRemote(RunEvent runEvent)
     {
@@ -91,14 +103,14 @@ public sealed class RunEventBus
     /// without Redis nothing else tells this node. The rest of an execution goes on from memory: its executor
     /// numbers it on this node, and a read per step event would cost every run about a millisecond each.
     /// </summary>
-    private async ValueTask<RunChannel> ChannelAsync(int runId, bool reseed)
+    private async ValueTask<RunChannel> ChannelAsync(int runId, bool reseed, long gap)
     {
         var channel = _runs.GetOrAdd(runId, _ => new RunChannel());
         if (reseed || !channel.Seeded)
         {
             await using var db = await _dbFactory.CreateDbContextAsync();
             var stored = await db.Runs.Where(r => r.Id == runId).Select(r => (long?)r.LastEventSequence).SingleOrDefaultAsync();
-            channel.Seed(stored ?? 0);
+            channel.Seed((stored ?? 0) + gap);
         }
         return channel;
     }
@@ -110,6 +122,13 @@ public sealed class RunEventBus
     /// </summary>
     private void ForgetIfDone(int runId, RunChannel channel)
     {
+        // A run nobody watches that this node never saw an event of (the dashboard subscribes to every run
+        // it lists, most of them idle): nothing to remember, so nothing stays.
+        if (channel.IsUnusedAndIdle)
+        {
+            _runs.TryRemove(KeyValuePair.Create(runId, channel));
+            return;
+        }
         if (!channel.IsFinishedAndIdle)
         {
             return;
@@ -155,6 +174,17 @@ public sealed class RunEventBus
                 lock (_gate)
                 {
                     return _subscribers.Count == 0 && _history.Count > 0 && _history[^1].IsFinal;
+                }
+            }
+        }
+
+        public bool IsUnusedAndIdle
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _subscribers.Count == 0 && _history.Count == 0 && Publishing.CurrentCount == 1;
                 }
             }
         }

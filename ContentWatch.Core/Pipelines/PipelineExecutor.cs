@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using ContentWatch.Core.Agents;
@@ -34,7 +35,8 @@ public sealed class PipelineExecutor(
     /// <summary>Executes the run if it is pending (or its executor died); returns at once otherwise.</summary>
     public async Task ExecuteAsync(int runId, CancellationToken hostStopping)
     {
-        if (!await ClaimAsync(runId, hostStopping))
+        var fence = await ClaimAsync(runId, hostStopping);
+        if (fence is null)
         {
             return;
         }
@@ -42,10 +44,10 @@ public sealed class PipelineExecutor(
         using var execution = cancellations.Register(runId, hostStopping);
         using var watch = new CancellationTokenSource();
         var lease = new LeaseState();
-        var watcher = WatchLeaseAndCancelAsync(runId, execution, lease, watch.Token);
+        var watcher = WatchLeaseAndCancelAsync(fence, execution, lease, watch.Token);
         try
         {
-            await RunStepsAsync(runId, lease, execution.Token, hostStopping);
+            await RunStepsAsync(fence, lease, execution.Token, hostStopping);
         }
         finally
         {
@@ -55,154 +57,230 @@ public sealed class PipelineExecutor(
         }
     }
 
-    /// <summary>pending → in_progress, or taking over a run whose executor's lease ran out.</summary>
-    private async Task<bool> ClaimAsync(int runId, CancellationToken cancellationToken)
+    /// <summary>pending → in_progress under this node's lease, timed by the database's clock.</summary>
+    private async Task<ExecutionFence?> ClaimAsync(int runId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var leaseUntil = now.AddSeconds(Engine.LeaseSeconds);
         var node = Engine.NodeId;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var attempt = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Pending)
+            .Select(r => (int?)r.Attempt).SingleOrDefaultAsync(cancellationToken);
+        if (attempt is null)
+        {
+            return null;
+        }
+        var leaseUntil = (await DatabaseClock.UtcNowAsync(db, cancellationToken)).AddSeconds(Engine.LeaseSeconds);
         var claimed = await db.Runs
-            .Where(r => r.Id == runId && r.Status == RunStatus.Pending)
+            .Where(r => r.Id == runId && r.Status == RunStatus.Pending && r.Attempt == attempt)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, RunStatus.InProgress)
                 .SetProperty(r => r.StartedAt, now)
                 .SetProperty(r => r.UpdatedAt, now)
                 .SetProperty(r => r.LeaseOwner, node)
                 .SetProperty(r => r.LeaseExpiresAt, leaseUntil), cancellationToken);
-        return claimed == 1;
+        return claimed == 1 ? new ExecutionFence(runId, attempt.Value, node) : null;
     }
 
     /// <summary>
-    /// Renews the lease while the run executes and notices a cancel request from any node. A lost lease
-    /// (another node took the run over) stops this execution too.
+    /// Renews the lease while the run executes and notices a cancel request from any node. A failed renewal
+    /// (the database busy or unreachable for a moment) is retried every second; an execution that has not
+    /// confirmed its lease for <see cref="GiveUpAfter"/> stops itself, before the lease can run out and
+    /// another node resume the run. A lost lease (another node took the run over) stops it at once.
     /// </summary>
-    private async Task WatchLeaseAndCancelAsync(int runId, CancellationTokenSource execution, LeaseState lease, CancellationToken stop)
+    private async Task WatchLeaseAndCancelAsync(ExecutionFence fence, CancellationTokenSource execution, LeaseState lease, CancellationToken stop)
     {
         var renewEvery = TimeSpan.FromSeconds(Math.Max(1, Engine.LeaseSeconds / 3.0));
+        var giveUpAfter = GiveUpAfter(Engine.LeaseSeconds);
+        // A timer, not a check in this loop: a renewal blocked in the database must not delay giving up.
+        using var deadline = new CancellationTokenSource(giveUpAfter, clock);
+        using var givingUp = deadline.Token.Register(() =>
+        {
+            if (!stop.IsCancellationRequested)
+            {
+                lease.GaveUp = true;
+                execution.Cancel();
+            }
+        });
         var lastRenewal = clock.GetTimestamp();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
-        try
+        while (await WaitAsync(timer, stop))
         {
-            while (await timer.WaitForNextTickAsync(stop))
+            try
             {
                 await using var db = await dbFactory.CreateDbContextAsync(stop);
-                if (await db.Runs.AnyAsync(r => r.Id == runId && r.CancelRequested, stop))
+                if (await db.Runs.AnyAsync(r => r.Id == fence.RunId && r.CancelRequested, stop))
                 {
                     await execution.CancelAsync();
                 }
-                if (clock.GetElapsedTime(lastRenewal) >= renewEvery)
+                if (clock.GetElapsedTime(lastRenewal) < renewEvery)
                 {
-                    var leaseUntil = clock.GetUtcNow().UtcDateTime.AddSeconds(Engine.LeaseSeconds);
-                    var node = Engine.NodeId;
-                    var renewed = await db.Runs.Where(r => r.Id == runId && r.LeaseOwner == node && r.Status == RunStatus.InProgress)
-                        .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, leaseUntil), stop);
-                    lastRenewal = clock.GetTimestamp();
-                    if (renewed == 0)
-                    {
-                        logger.LogWarning("Run {RunId}: lease lost; stopping this execution", runId);
-                        lease.Lost = true;
-                        await execution.CancelAsync();
-                    }
+                    continue;
                 }
+                var asked = clock.GetTimestamp();
+                var leaseUntil = (await DatabaseClock.UtcNowAsync(db, stop)).AddSeconds(Engine.LeaseSeconds);
+                var renewed = await fence.Owned(db).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, leaseUntil), stop);
+                if (renewed == 0)
+                {
+                    logger.LogWarning("Run {RunId}: attempt {Attempt} lost its lease; stopping this execution", fence.RunId, fence.Attempt);
+                    lease.Lost = true;
+                    await execution.CancelAsync();
+                    return;
+                }
+                lastRenewal = asked;
+                var left = giveUpAfter - clock.GetElapsedTime(asked);
+                deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
             }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Run {RunId}: lease renewal failed; trying again", fence.RunId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long an execution goes on without confirming its lease: two thirds of the lease, so that it has
+    /// stopped (and stopped writing) a third of a lease before another node may take the run.
+    /// </summary>
+    public static TimeSpan GiveUpAfter(int leaseSeconds) => TimeSpan.FromSeconds(leaseSeconds * 2 / 3.0);
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stop)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-        }
-        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
-        {
-            logger.LogWarning(ex, "Run {RunId}: lease renewal failed", runId);
+            return false;
         }
     }
 
     #pragma warning disable CA1068 // two tokens: the execution's (user cancel, lease) and the host's (shutdown)
-    private async Task RunStepsAsync(int runId, LeaseState lease, CancellationToken cancellationToken, CancellationToken hostStopping)
+    private async Task RunStepsAsync(ExecutionFence fence, LeaseState lease, CancellationToken cancellationToken, CancellationToken hostStopping)
 #pragma warning restore CA1068
     {
+        var runId = fence.RunId;
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, CancellationToken.None);
+        if (run.Attempt != fence.Attempt)
+        {
+            return;
+        }
         var steps = await db.Steps.AsNoTracking().Include(s => s.Agent)
             .Where(s => s.TemplateId == run.TemplateId).OrderBy(s => s.Order).ToListAsync(CancellationToken.None);
         var reusable = await db.StepRuns.AsNoTracking()
             .Where(s => s.RunId == runId && s.Attempt >= run.BaseAttempt && s.Attempt < run.Attempt && s.Status == StepStatus.Completed)
             .ToListAsync(CancellationToken.None);
 
-        await PublishAsync(new RunEvent { RunId = runId, Type = RunEventType.RunStarted, Attempt = run.Attempt, RunStatus = RunStatus.InProgress });
-
         var earlier = new List<EarlierOutput>();
         StepRun? current = null;
         StepOutputWriter? writer = null;
         try
         {
-            foreach (var step in steps)
+            try
             {
-                var done = reusable.Where(s => s.StepOrder == step.Order).OrderByDescending(s => s.Attempt).FirstOrDefault();
-                if (done is not null)
+                // Stored with its number: a resumed attempt starts numbering above what this one may hand out.
+                await bus.PublishAsync(
+                    new RunEvent { RunId = runId, Type = RunEventType.RunStarted, Attempt = run.Attempt, RunStatus = RunStatus.InProgress },
+                    numbered => StoreSequenceAsync(fence, numbered.Sequence));
+                foreach (var step in steps)
                 {
-                    earlier.Add(new EarlierOutput(step.Name, step.StepType, done.OutputContent));
-                    continue;
+                    var done = reusable.Where(s => s.StepOrder == step.Order).OrderByDescending(s => s.Attempt).FirstOrDefault();
+                    if (done is not null)
+                    {
+                        earlier.Add(new EarlierOutput(step.Name, step.StepType, done.OutputContent));
+                        continue;
+                    }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    (current, writer) = await StartStepAsync(fence, run, step, cancellationToken);
+                    var output = await ExecuteStepAsync(fence, run, step, current, writer, earlier, cancellationToken);
+                    earlier.Add(new EarlierOutput(step.Name, step.StepType, output));
+                    current = null;
+                    writer = null;
                 }
-                cancellationToken.ThrowIfCancellationRequested();
-                (current, writer) = await StartStepAsync(run, step, cancellationToken);
-                var output = await ExecuteStepAsync(run, step, current, writer, earlier, cancellationToken);
-                earlier.Add(new EarlierOutput(step.Name, step.StepType, output));
-                current = null;
-                writer = null;
+                await FinishRunAsync(fence, run, RunStatus.Completed, error: null);
             }
-            await FinishRunAsync(run, RunStatus.Completed, error: null);
-        }
-        catch (OperationCanceledException) when (lease.Lost)
-        {
-            // Another node resumed the run after this one stopped renewing: it owns the run now.
-        }
-        catch (OperationCanceledException) when (hostStopping.IsCancellationRequested)
-        {
-            // The process is stopping, not the user: leave the run to be resumed by whoever starts next.
-            if (current is not null && writer is not null)
+            catch (OperationCanceledException) when (lease.Lost)
             {
-                await writer.FinishAsync(StepStatus.Failed, "Interrupted: the server stopped during this step.", 0, 0, CancellationToken.None);
+                // Another node resumed the run after this one stopped renewing: it owns the run now.
             }
-            await ReleaseAsync(runId);
-        }
-        catch (OperationCanceledException)
-        {
-            if (current is not null && writer is not null)
+            catch (OperationCanceledException) when (lease.GaveUp || hostStopping.IsCancellationRequested)
             {
-                await writer.FinishAsync(StepStatus.Cancelled, "Cancelled by a creator.", 0, 0, CancellationToken.None);
+                // The process is stopping, or could not confirm its lease: not the user. Keep the partial
+                // output and give the run up at once, so another node (or the next start) resumes it now.
+                if (writer is not null)
+                {
+                    await writer.FinishAsync(StepStatus.Failed, "Interrupted: the server stopped during this step.", 0, 0, null, CancellationToken.None);
+                }
+                await ReleaseAsync(fence);
             }
-            await FinishRunAsync(run, RunStatus.Cancelled, error: "Cancelled by a creator.");
-        }
-        catch (Exception ex)
-        {
-            var error = ReadableError(ex);
-            logger.LogError(ex, "Run {RunId} failed in step {Step}", runId, current?.StepName);
-            if (current is not null && writer is not null)
+            catch (OperationCanceledException)
             {
-                await writer.FinishAsync(StepStatus.Failed, error, 0, 0, CancellationToken.None);
-                await PublishAsync(StepEvent(RunEventType.StepFailed, run, current) with { Error = error, StepStatus = StepStatus.Failed });
+                const string cancelled = "Cancelled by a creator.";
+                if (current is not null && writer is not null)
+                {
+                    await writer.FinishAsync(StepStatus.Cancelled, cancelled, 0, 0, null, CancellationToken.None);
+                }
+                await FinishRunAsync(fence, run, RunStatus.Cancelled, error: cancelled);
             }
-            await FinishRunAsync(run, RunStatus.Failed, current is null ? error : $"Step '{current.StepName}' failed: {error}");
+            catch (Exception ex) when (ex is not LeaseLostException)
+            {
+                var error = ReadableError(ex);
+                logger.LogError("Run {RunId} failed in step {Step}: {Detail}", runId, current?.StepName, ErrorText.Redact(ex.ToString()));
+                if (current is not null && writer is not null)
+                {
+                    var failed = StepEvent(RunEventType.StepFailed, run, current) with { Error = error, StepStatus = StepStatus.Failed };
+                    await bus.PublishAsync(failed, numbered => writer.FinishAsync(StepStatus.Failed, error, 0, 0, numbered.Sequence, CancellationToken.None));
+                }
+                await FinishRunAsync(fence, run, RunStatus.Failed, current is null ? error : $"Step '{current.StepName}' failed: {error}");
+            }
+        }
+        catch (LeaseLostException)
+        {
+            // A fenced write found the run taken over: this execution stops without announcing anything.
+            logger.LogWarning("Run {RunId}: attempt {Attempt} was taken over; its remaining writes were refused", runId, fence.Attempt);
+        }
+        catch (Exception ex) when (lease.GaveUp && ex is DbException or DbUpdateException or InvalidOperationException)
+        {
+            // It gave up because the database did not answer; whoever resumes the run marks the step.
+            logger.LogWarning(ex, "Run {RunId}: could not record the interruption; the run resumes when its lease runs out", runId);
         }
     }
 
-    private async Task<(StepRun, StepOutputWriter)> StartStepAsync(PipelineRun run, PipelineStep step, CancellationToken cancellationToken)
+    private async Task StoreSequenceAsync(ExecutionFence fence, long sequence)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        fence.Ensure(await fence.Owned(db).ExecuteUpdateAsync(s => s.SetProperty(r => r.LastEventSequence, r => r.LastEventSequence < sequence ? sequence : r.LastEventSequence), CancellationToken.None));
+    }
+
+    private async Task<(StepRun, StepOutputWriter)> StartStepAsync(ExecutionFence fence, PipelineRun run, PipelineStep step, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
         var stepRun = new StepRun
         {
             RunId = run.Id, StepId = step.Id, StepName = step.Name, StepType = step.StepType, StepOrder = step.Order,
-            AgentName = step.Agent.Name, Attempt = run.Attempt, Status = StepStatus.InProgress,
-            StartedAt = clock.GetUtcNow().UtcDateTime,
+            AgentName = step.Agent.Name, Attempt = run.Attempt, Status = StepStatus.InProgress, StartedAt = now,
         };
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        db.StepRuns.Add(stepRun);
-        await db.SaveChangesAsync(cancellationToken);
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            // The fence first: its update locks the run row (SQL Server) or the database (SQLite) until the
+            // insert commits, so a step run is only ever created by the execution that owns the run.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            fence.Ensure(await fence.Owned(db).ExecuteUpdateAsync(s => s.SetProperty(r => r.UpdatedAt, now), cancellationToken));
+            db.StepRuns.Add(stepRun);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
         await PublishAsync(StepEvent(RunEventType.StepStarted, run, stepRun) with { StepStatus = StepStatus.InProgress, Text = step.Agent.Name });
-        return (stepRun, new StepOutputWriter(dbFactory, clock, run.Id, stepRun.Id, TimeSpan.FromMilliseconds(Engine.PersistIntervalMs)));
+        return (stepRun, new StepOutputWriter(dbFactory, clock, fence, stepRun.Id, TimeSpan.FromMilliseconds(Engine.PersistIntervalMs)));
     }
 
     private async Task<string> ExecuteStepAsync(
-        PipelineRun run, PipelineStep step, StepRun stepRun, StepOutputWriter writer, IReadOnlyList<EarlierOutput> earlier,
+        ExecutionFence fence, PipelineRun run, PipelineStep step, StepRun stepRun, StepOutputWriter writer, IReadOnlyList<EarlierOutput> earlier,
         CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
@@ -214,7 +292,7 @@ public sealed class PipelineExecutor(
             ? "No brand guidelines matched; default professional standards apply."
             : "Retrieved guidelines: " + string.Join("; ", guidelines.Select(g => $"{g.Title} (score {g.Score})")) + ".");
 
-        var guidance = await TakeGuidanceAsync(run.Id, step.Order, cancellationToken);
+        var guidance = await TakeGuidanceAsync(fence, step.Order, cancellationToken);
         if (guidance.Count > 0)
         {
             await ThinkAsync(run, stepRun, writer, $"Following {guidance.Count} guidance message(s) from the creator.");
@@ -250,11 +328,11 @@ public sealed class PipelineExecutor(
 
         await ThinkAsync(run, stepRun, writer,
             $"Done in {started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s; {inputTokens} input and {outputTokens} output tokens.");
-        await writer.FinishAsync(StepStatus.Completed, null, inputTokens, outputTokens, CancellationToken.None);
-        await PublishAsync(StepEvent(RunEventType.StepCompleted, run, stepRun) with
-        {
-            StepStatus = StepStatus.Completed, InputTokens = inputTokens, OutputTokens = outputTokens,
-        });
+        // The step's end is stored with the number of the event announcing it: a page loaded right after
+        // shows the whole output and follows events after that number, so it never gets the tail twice.
+        await bus.PublishAsync(
+            StepEvent(RunEventType.StepCompleted, run, stepRun) with { StepStatus = StepStatus.Completed, InputTokens = inputTokens, OutputTokens = outputTokens },
+            numbered => writer.FinishAsync(StepStatus.Completed, null, inputTokens, outputTokens, numbered.Sequence, CancellationToken.None));
         return writer.Output;
     }
 
@@ -266,27 +344,42 @@ public sealed class PipelineExecutor(
     }
 
     /// <summary>All guidance received so far; the first step to use a message is recorded on it.</summary>
-    private async Task<IReadOnlyList<string>> TakeGuidanceAsync(int runId, int stepOrder, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> TakeGuidanceAsync(ExecutionFence fence, int stepOrder, CancellationToken cancellationToken)
     {
+        var (runId, attempt, node) = fence;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await db.Guidance.Where(g => g.RunId == runId && g.AppliedFromStepOrder == null)
+        await db.Guidance.Where(g => g.RunId == runId && g.AppliedFromStepOrder == null && db.Runs.Any(r =>
+                r.Id == runId && r.Attempt == attempt && r.LeaseOwner == node && r.Status == RunStatus.InProgress))
             .ExecuteUpdateAsync(s => s.SetProperty(g => g.AppliedFromStepOrder, stepOrder), cancellationToken);
         return await db.Guidance.Where(g => g.RunId == runId).OrderBy(g => g.ReceivedAt).ThenBy(g => g.Id)
             .Select(g => g.Text).ToListAsync(cancellationToken);
     }
 
-    /// <summary>The run's end is stored (with the final event's number), then announced.</summary>
-    private async Task FinishRunAsync(PipelineRun run, RunStatus status, string? error)
+    /// <summary>
+    /// The run's end is stored (with the final event's number), then announced — only by the execution that
+    /// still owns the run. Any step of this attempt still in progress ends with it.
+    /// </summary>
+    private async Task FinishRunAsync(ExecutionFence fence, PipelineRun run, RunStatus status, string? error)
     {
         var final = new RunEvent
         {
             RunId = run.Id, Type = RunEventTypeExtensions.FinalEventFor(status), Attempt = run.Attempt, RunStatus = status, Error = error,
         };
+        var stepStatus = status == RunStatus.Cancelled ? StepStatus.Cancelled : StepStatus.Failed;
+        var stepError = status == RunStatus.Cancelled ? error : "Interrupted: the run ended during this step.";
         await bus.PublishAsync(final, async numbered =>
         {
             var now = clock.GetUtcNow().UtcDateTime;
             await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-            await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
+            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            var (runId, attempt, node) = fence;
+            await db.StepRuns.Where(s => s.RunId == runId && s.Attempt == attempt && s.Status == StepStatus.InProgress && db.Runs.Any(r =>
+                    r.Id == runId && r.Attempt == attempt && r.LeaseOwner == node && r.Status == RunStatus.InProgress))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.Status, stepStatus)
+                    .SetProperty(x => x.Error, stepError)
+                    .SetProperty(x => x.CompletedAt, now), CancellationToken.None);
+            fence.Ensure(await fence.Owned(db).ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, status)
                 .SetProperty(r => r.Error, error)
                 .SetProperty(r => r.CompletedAt, now)
@@ -294,16 +387,21 @@ public sealed class PipelineExecutor(
                 .SetProperty(r => r.CancelRequested, false)
                 .SetProperty(r => r.LeaseOwner, (string?)null)
                 .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(r => r.LastEventSequence, numbered.Sequence), CancellationToken.None);
+                .SetProperty(r => r.LastEventSequence, numbered.Sequence), CancellationToken.None));
+            await transaction.CommitAsync(CancellationToken.None);
         });
     }
 
-    /// <summary>Gives the run up at once (the lease ends now) so that recovery resumes it without waiting.</summary>
-    private async Task ReleaseAsync(int runId)
+    /// <summary>Gives the run up at once (the lease ends now, by the database's clock) so that recovery resumes it without waiting.</summary>
+    private async Task ReleaseAsync(ExecutionFence fence)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, now), CancellationToken.None);
+        var now = await DatabaseClock.UtcNowAsync(db, CancellationToken.None);
+        var released = await fence.Owned(db).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, now.AddMilliseconds(-1)), CancellationToken.None);
+        if (released == 1)
+        {
+            logger.LogInformation("Run {RunId}: attempt {Attempt} released for another node to resume", fence.RunId, fence.Attempt);
+        }
     }
 
     private ValueTask<RunEvent> PublishAsync(RunEvent runEvent) => bus.PublishAsync(runEvent);
@@ -311,6 +409,7 @@ public sealed class PipelineExecutor(
     private sealed class LeaseState
     {
         public volatile bool Lost;
+        public volatile bool GaveUp;
     }
 
     private static RunEvent StepEvent(RunEventType type, PipelineRun run, StepRun stepRun) => new()
@@ -319,10 +418,16 @@ public sealed class PipelineExecutor(
         StepOrder = stepRun.StepOrder, StepName = stepRun.StepName, StepType = stepRun.StepType,
     };
 
+    /// <summary>
+    /// What a creator reads: never an endpoint's address or an exception's raw text (which can hold URLs,
+    /// keys echoed by a provider, connection strings); the detail goes to the server log, redacted.
+    /// </summary>
     private static string ReadableError(Exception ex) => ex switch
     {
         TimeoutException t => t.Message,
-        HttpRequestException h => $"The model endpoint could not be reached: {h.Message}",
-        _ => ex.Message,
+        AgentCallException a => ErrorText.Redact(a.Message),
+        HttpRequestException { StatusCode: { } code } => $"The model endpoint answered {(int)code}.",
+        HttpRequestException => "The model endpoint could not be reached.",
+        _ => "The step failed unexpectedly; the server log has the details.",
     };
 }

@@ -44,14 +44,20 @@ public sealed class RunRecovery(
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
+        // Leases are compared on the database's clock, the one they were written with: a node whose own
+        // clock runs ahead must not see a live lease as expired.
+        var leaseNow = await DatabaseClock.UtcNowAsync(db, cancellationToken);
         var abandoned = await db.Runs.AsNoTracking()
-            .Where(r => r.Status == RunStatus.InProgress && (r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))
+            .Where(r => r.Status == RunStatus.InProgress && (r.LeaseExpiresAt == null || r.LeaseExpiresAt < leaseNow))
             .Select(r => new { r.Id, r.Attempt }).ToListAsync(cancellationToken);
         foreach (var run in abandoned)
         {
+            // One transaction: the attempt is taken over and its unfinished steps end together, so no step
+            // stays in progress under a run that has moved on.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // Compare-and-set on the attempt: only one node turns an abandoned attempt into the next one.
             var taken = await db.Runs.Where(r => r.Id == run.Id && r.Status == RunStatus.InProgress && r.Attempt == run.Attempt
-                    && (r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))
+                    && (r.LeaseExpiresAt == null || r.LeaseExpiresAt < leaseNow))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(r => r.Status, RunStatus.Pending)
                     .SetProperty(r => r.Attempt, r => r.Attempt + 1)
@@ -60,11 +66,15 @@ public sealed class RunRecovery(
                     .SetProperty(r => r.UpdatedAt, now), cancellationToken);
             if (taken == 1)
             {
-                await db.StepRuns.Where(s => s.RunId == run.Id && s.Attempt == run.Attempt && s.Status == StepStatus.InProgress)
+                await db.StepRuns.Where(s => s.RunId == run.Id && s.Attempt <= run.Attempt && s.Status == StepStatus.InProgress)
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(x => x.Status, StepStatus.Failed)
                         .SetProperty(x => x.Error, "Interrupted: the server executing this step stopped.")
                         .SetProperty(x => x.CompletedAt, now), cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            if (taken == 1)
+            {
                 logger.LogWarning("Run {RunId}: its executor stopped during attempt {Attempt}; resuming as attempt {Next}",
                     run.Id, run.Attempt, run.Attempt + 1);
             }

@@ -91,6 +91,13 @@ public sealed class RunTrigger(
                     $"Run {runId} is already {EnumNames<RunStatus>.Name(run.Status)}; wait for it to finish or cancel it."));
             }
 
+            // A deactivated template runs no more: neither a new attempt nor a resume of an old one.
+            if (!await db.Templates.AnyAsync(t => t.Id == run.TemplateId && t.IsActive, cancellationToken))
+            {
+                return Claim.Refused(Result<PipelineRun>.Conflict(
+                    $"The pipeline template of run {runId} was deactivated by an admin; it can no longer be run."));
+            }
+
             var previous = new Claim(true, null!, run.Status, run.Attempt, run.BaseAttempt, run.Error, run.CompletedAt);
             run.Attempt++;
             // Failed or cancelled runs resume: completed steps of the attempts since BaseAttempt are reused.

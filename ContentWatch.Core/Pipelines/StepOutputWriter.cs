@@ -11,14 +11,24 @@ namespace ContentWatch.Core.Pipelines;
 /// (<c>OutputContent = OutputContent || @delta</c>), so each character crosses to the database once:
 /// bytes written ÷ final size stays near 1 however long the answer (the original rewrote the whole text
 /// on every chunk).
+/// Every write is fenced (<see cref="ExecutionFence"/>) and stores, in the same transaction, the number of the
+/// last event whose content it holds: a page that loads the stored step and then follows events after the
+/// run's <c>LastEventSequence</c> sees each piece of text once.
 /// </summary>
-public sealed class StepOutputWriter(
-    IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, int runId, int stepRunId, TimeSpan interval)
+internal sealed class StepOutputWriter(
+    IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, ExecutionFence fence, int stepRunId, TimeSpan interval)
 {
+    /// <summary>
+    /// At most this many events of a step are published without their number reaching the run row; a resumed
+    /// attempt numbers its events above the stored number plus <see cref="Events.RunEventBus.ResumeGap"/>.
+    /// </summary>
+    public const int MaxUnstoredEvents = 64;
+
     private readonly StringBuilder _output = new();
     private readonly List<string> _thoughts = [];
     private int _persistedLength;
     private bool _thoughtsChanged;
+    private long _storedSequence;
     private long _lastPersist = clock.GetTimestamp();
 
     public string Output => _output.ToString();
@@ -32,9 +42,11 @@ public sealed class StepOutputWriter(
         _thoughtsChanged = true;
     }
 
-    /// <summary>Persists when the interval has passed since the last write.</summary>
+    /// <summary>Persists when the interval has passed since the last write, or too many events went unstored.</summary>
     public Task PersistIfDueAsync(long lastSequence, CancellationToken cancellationToken) =>
-        clock.GetElapsedTime(_lastPersist) >= interval ? PersistAsync(lastSequence, cancellationToken) : Task.CompletedTask;
+        clock.GetElapsedTime(_lastPersist) >= interval || lastSequence - _storedSequence >= MaxUnstoredEvents
+            ? PersistAsync(lastSequence, cancellationToken)
+            : Task.CompletedTask;
 
     public async Task PersistAsync(long lastSequence, CancellationToken cancellationToken)
     {
@@ -45,42 +57,56 @@ public sealed class StepOutputWriter(
             return;
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var thoughts = _thoughts.ToList();
-        if (_thoughtsChanged)
-        {
-            await db.StepRuns.Where(s => s.Id == stepRunId).ExecuteUpdateAsync(s => s
+        var step = fence.OwnedStep(db, stepRunId);
+        fence.Ensure(_thoughtsChanged
+            ? await step.ExecuteUpdateAsync(s => s
                 .SetProperty(x => x.OutputContent, x => x.OutputContent + delta)
-                .SetProperty(x => x.AgentThoughts, thoughts), cancellationToken);
-        }
-        else
-        {
-            await db.StepRuns.Where(s => s.Id == stepRunId).ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.OutputContent, x => x.OutputContent + delta), cancellationToken);
-        }
-        await db.Runs.Where(r => r.Id == runId && r.LastEventSequence < lastSequence)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LastEventSequence, lastSequence), cancellationToken);
+                .SetProperty(x => x.AgentThoughts, thoughts), cancellationToken)
+            : await step.ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.OutputContent, x => x.OutputContent + delta), cancellationToken));
+        await StoreSequenceAsync(db, lastSequence, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         _persistedLength += delta.Length;
         EngineMetrics.OutputCharsWritten.Add(delta.Length);
         _thoughtsChanged = false;
     }
 
-    /// <summary>Writes what is left and the step's final state in one statement.</summary>
-    public async Task FinishAsync(StepStatus status, string? error, int inputTokens, int outputTokens, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes what is left and the step's final state, with <paramref name="lastSequence"/> (the number of the
+    /// event announcing the end, when there is one) in the same transaction.
+    /// </summary>
+    public async Task FinishAsync(
+        StepStatus status, string? error, int inputTokens, int outputTokens, long? lastSequence, CancellationToken cancellationToken)
     {
         var delta = _output.ToString(_persistedLength, _output.Length - _persistedLength);
         var thoughts = _thoughts.ToList();
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await db.StepRuns.Where(s => s.Id == stepRunId).ExecuteUpdateAsync(s => s
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        fence.Ensure(await fence.OwnedStep(db, stepRunId).ExecuteUpdateAsync(s => s
             .SetProperty(x => x.OutputContent, x => x.OutputContent + delta)
             .SetProperty(x => x.AgentThoughts, thoughts)
             .SetProperty(x => x.Status, status)
             .SetProperty(x => x.Error, error)
             .SetProperty(x => x.InputTokens, inputTokens)
             .SetProperty(x => x.OutputTokens, outputTokens)
-            .SetProperty(x => x.CompletedAt, now), cancellationToken);
+            .SetProperty(x => x.CompletedAt, now), cancellationToken));
+        if (lastSequence is { } sequence)
+        {
+            await StoreSequenceAsync(db, sequence, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
         _persistedLength += delta.Length;
         EngineMetrics.OutputCharsWritten.Add(delta.Length);
         EngineMetrics.OutputCharsFinal.Add(_output.Length);
+    }
+
+    private async Task StoreSequenceAsync(ContentWatchDbContext db, long lastSequence, CancellationToken cancellationToken)
+    {
+        await fence.Owned(db).Where(r => r.LastEventSequence < lastSequence)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LastEventSequence, lastSequence), cancellationToken);
+        _storedSequence = Math.Max(_storedSequence, lastSequence);
     }
 }

@@ -40,6 +40,35 @@ public sealed class RunEventBusTests(SqliteTestDatabase database) : IClassFixtur
     }
 
     [Fact]
+    public async Task AfterACrash_TheResumedAttemptNumbersItsEventsAboveEveryIdAClientReceived()
+    {
+        var runId = await StoredRunAsync(lastEventSequence: 3);
+        var crashed = NewBus();
+        var received = new List<long>();
+        // Chunks between two writes of their step: delivered, their numbers not stored yet (fewer than the executor allows).
+        for (var i = 0; i < 60; i++)
+        {
+            received.Add((await crashed.PublishAsync(new RunEvent { RunId = runId, Type = RunEventType.ChunkReceived, Text = "x" })).Sequence);
+        }
+
+        var resumed = await NewBus().PublishAsync(new RunEvent { RunId = runId, Type = RunEventType.RunStarted, Attempt = 2 });
+
+        Assert.True(resumed.Sequence > received.Max(), $"The resumed attempt started at {resumed.Sequence}; a client had received {received.Max()}.");
+    }
+
+    [Fact]
+    public void SubscriptionsToRunsWithoutEvents_LeaveNothingBehindOnceDisposed()
+    {
+        var bus = NewBus();
+        for (var runId = 100_000; runId < 101_000; runId++)
+        {
+            bus.Subscribe(runId).Dispose(); // a dashboard listing idle runs, opened and closed
+        }
+
+        Assert.Equal(0, bus.TrackedRuns);
+    }
+
+    [Fact]
     public async Task GuidanceFromARequest_ContinuesAfterWhatAnotherNodeStored()
     {
         var runId = await StoredRunAsync(lastEventSequence: 3);

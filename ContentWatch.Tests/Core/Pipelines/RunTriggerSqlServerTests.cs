@@ -48,3 +48,36 @@ public sealed class RunTriggerSqlServerTests
         }
     }
 }
+
+/// <summary>Leases are timed by the database's clock; on SQL Server that is <c>SYSUTCDATETIME()</c>, checked as SQL.</summary>
+public sealed class DatabaseClockSqlServerTests
+{
+    [Fact]
+    public void LeaseClock_OnSqlServer_AsksTheServerForItsUtcTime_AndParses()
+    {
+        using var db = new SqlServerContentWatchDbContext(new DbContextOptionsBuilder<SqlServerContentWatchDbContext>()
+            .UseSqlServer("Server=localhost;Database=ContentWatch;Integrated Security=true").Options);
+
+        using var command = DatabaseClock.NowQuery(db).CreateDbCommand();
+
+        Assert.Contains("SYSUTCDATETIME()", command.CommandText, StringComparison.Ordinal);
+        Assert.DoesNotContain("GETDATE", command.CommandText, StringComparison.OrdinalIgnoreCase);
+        var parser = new TSql160Parser(initialQuotedIdentifiers: true);
+        using var reader = new StringReader(command.CommandText);
+        parser.Parse(reader, out var errors);
+        Assert.Empty(errors.Select(e => e.Message));
+    }
+
+    [Fact]
+    public async Task LeaseClock_OnSqlite_IsTheDatabasesUtcTime()
+    {
+        await using var database = new ContentWatch.Tests.Infrastructure.SqliteTestDatabase();
+        await database.InitializeAsync();
+        await using var db = database.CreateDbContext();
+
+        var now = await DatabaseClock.UtcNowAsync(db, TestContext.Current.CancellationToken);
+
+        Assert.Equal(DateTimeKind.Utc, now.Kind);
+        Assert.InRange(now, DateTime.UtcNow.AddSeconds(-5), DateTime.UtcNow.AddSeconds(5));
+    }
+}

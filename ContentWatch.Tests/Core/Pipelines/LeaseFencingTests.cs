@@ -1,0 +1,175 @@
+using ContentWatch.Core.Domain;
+using ContentWatch.Core.Persistence;
+using ContentWatch.Tests.Core.Agents;
+using ContentWatch.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using static ContentWatch.Tests.Core.Pipelines.EngineTestHelpers;
+
+namespace ContentWatch.Tests.Core.Pipelines;
+
+/// <summary>
+/// Two nodes on one SQLite file, each with its own model stub: what one execution does when it cannot
+/// confirm its lease for a while, and what the other does when it takes the run over.
+/// </summary>
+public sealed class LeaseFencingTests : IAsyncDisposable
+{
+    private const string CompletionsPath = "/v1/chat/completions";
+    private static readonly TimeSpan SlowAnswer = TimeSpan.FromSeconds(5);
+
+    private readonly ContentWatchFactory _database = new();
+    private readonly WireMockServer _modelA = WireMockServer.Start();
+    private readonly WireMockServer _modelB = WireMockServer.Start();
+
+    [Fact]
+    public async Task RenewalFailingForLongerThanTheLease_TheStalledNodeStops_AndTheRunCompletesOnceWithTheNewerAttemptsOutput()
+    {
+        _modelA.Given(Request.Create().WithPath(CompletionsPath).UsingPost()).RespondWith(Response.Create()
+            .WithDelay(SlowAnswer).WithHeader("Content-Type", "text/event-stream").WithBody(Sse.Answer(["from ", "node A"], (10, 2))));
+        _modelB.Given(Request.Create().WithPath(CompletionsPath).UsingPost()).RespondWith(Response.Create()
+            .WithHeader("Content-Type", "text/event-stream").WithBody(Sse.Answer(["from ", "node B"], (10, 2))));
+
+        // Node A's statements give up after 1 s on a locked database, as a transient error would.
+        await using var nodeA = Node("node-a", _modelA, $"{_database.ConnectionString};Default Timeout=1", recoverySeconds: 3600);
+        using var client = await SignedInAsync(nodeA.CreateClient());
+        await using var nodeB = Node("node-b", _modelB, _database.ConnectionString, recoverySeconds: 1);
+        _ = nodeB.Services;
+
+        var (orgId, templateId) = await StandardWorkflowAsync();
+        var runId = (await CreateRunsAsync(client, orgId, templateId, 1))[0];
+        (await client.PostAsync($"{RunsUrl(orgId)}/{runId}/trigger", null, Ct)).EnsureSuccessStatusCode();
+        await WaitUntilAsync(() => _modelA.LogEntries.Any(), TimeSpan.FromSeconds(20));
+        var firstCall = DateTime.UtcNow;
+
+        // Nobody can write for longer than the lease (3 s) while node A waits for its slow model.
+        await using (var blocker = new SqliteConnection($"{_database.ConnectionString};Pooling=False"))
+        {
+            await blocker.OpenAsync(Ct);
+            await using var exclusive = blocker.CreateCommand();
+            exclusive.CommandText = "BEGIN EXCLUSIVE;";
+            await exclusive.ExecuteNonQueryAsync(Ct);
+            await Task.Delay(TimeSpan.FromSeconds(4), Ct);
+            exclusive.CommandText = "COMMIT;";
+            await exclusive.ExecuteNonQueryAsync(Ct);
+        }
+
+        var done = await WaitForAsync(runId, r => r.Status == RunStatus.Completed, TimeSpan.FromSeconds(30));
+        // Long enough for node A's slow answer to arrive, had it gone on executing.
+        var quiet = firstCall + SlowAnswer + TimeSpan.FromSeconds(2) - DateTime.UtcNow;
+        if (quiet > TimeSpan.Zero)
+        {
+            await Task.Delay(quiet, Ct);
+        }
+        var run = await WaitForAsync(runId, _ => true, TimeSpan.Zero);
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(done.CompletedAt, run.CompletedAt);
+        Assert.True(run.Attempt >= 2, $"Attempt {run.Attempt}: nobody took the run over.");
+        Assert.DoesNotContain(run.StepRuns, s => s.Status == StepStatus.InProgress);
+        Assert.Equal(run.StepRuns.Count, run.StepRuns.Select(s => (s.Attempt, s.StepOrder)).Distinct().Count());
+        // Each node called the model once per step of the attempts it owned, and node A stopped with its lease.
+        var first = Assert.Single(run.StepRuns, s => s.Attempt == 1);
+        Assert.Equal(StepStatus.Failed, first.Status);
+        Assert.Single(_modelA.LogEntries);
+        var latest = run.StepRuns.Where(s => s.Attempt == run.Attempt).ToList();
+        Assert.Equal(4, latest.Count);
+        Assert.All(latest, s => Assert.Equal((StepStatus.Completed, "from node B"), (s.Status, s.OutputContent)));
+        Assert.Equal(run.StepRuns.Count(s => s.Attempt > 1), _modelB.LogEntries.Count);
+    }
+
+    [Fact]
+    public async Task NodesWhoseClocksAre30SecondsOff_NeitherHandOutNorSeeExpiredLeases_TheRunExecutesOnce()
+    {
+        // Node A executes with a clock 30 s behind; node B sweeps for abandoned runs with a clock 30 s ahead.
+        await using var nodeA = _database.WithWebHostBuilder(b => Skewed(b, "node-a", TimeSpan.FromSeconds(-30), recoverySeconds: 3600)
+            .UseSetting("AI:Simulated:ChunkDelayMs", "10"));
+        using var client = await SignedInAsync(nodeA.CreateClient());
+        await using var nodeB = _database.WithWebHostBuilder(b => Skewed(b, "node-b", TimeSpan.FromSeconds(30), recoverySeconds: 1));
+        _ = nodeB.Services;
+
+        var (orgId, templateId) = await StandardWorkflowAsync();
+        var runId = (await CreateRunsAsync(client, orgId, templateId, 1))[0];
+        var started = DateTime.UtcNow;
+        (await client.PostAsync($"{RunsUrl(orgId)}/{runId}/trigger", null, Ct)).EnsureSuccessStatusCode();
+        var run = await WaitForAsync(runId, r => r.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled || r.Attempt > 1, TimeSpan.FromSeconds(90));
+
+        Assert.True(DateTime.UtcNow - started > TimeSpan.FromSeconds(5), "The run was too quick to outlast a lease and a sweep; slow the model.");
+        Assert.Equal((RunStatus.Completed, 1), (run.Status, run.Attempt));
+        Assert.Equal(4, run.StepRuns.Count);
+    }
+
+    private IWebHostBuilder Skewed(IWebHostBuilder builder, string nodeId, TimeSpan offset, int recoverySeconds) => builder
+        .UseSetting("Engine:NodeId", nodeId)
+        .UseSetting("Engine:LeaseSeconds", "3")
+        .UseSetting("Engine:RecoveryIntervalSeconds", recoverySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        .ConfigureTestServices(s => s.AddSingleton<TimeProvider>(new SkewedClock(offset)));
+
+    private sealed class SkewedClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
+    }
+
+    private WebApplicationFactory<Program> Node(string nodeId, WireMockServer model, string connectionString, int recoverySeconds) =>
+        _database.WithWebHostBuilder(b => b
+            .UseSetting("ConnectionStrings:ContentWatch", connectionString)
+            .UseSetting("Engine:NodeId", nodeId)
+            .UseSetting("Engine:LeaseSeconds", "3")
+            .UseSetting("Engine:RecoveryIntervalSeconds", recoverySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .UseSetting("AI:Provider", "OpenAI")
+            .UseSetting("AI:Endpoint", model.Url)
+            .UseSetting("AI:Model", "test-model")
+            .UseSetting("AI:Retry:MaxRetries", "0"));
+
+    private async Task<(int OrgId, int TemplateId)> StandardWorkflowAsync()
+    {
+        await using var db = Context();
+        var orgId = await db.Organizations.Where(o => o.Slug == ContentWatch.Core.Persistence.Seeding.DemoDataSeeder.AlphaSlug).Select(o => o.Id).SingleAsync(Ct);
+        var templateId = await db.Templates.Where(t => t.OrganizationId == orgId && t.Name == "Standard Video Workflow").Select(t => t.Id).SingleAsync(Ct);
+        return (orgId, templateId);
+    }
+
+    private async Task<PipelineRun> WaitForAsync(int runId, Func<PipelineRun, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using (var db = Context())
+            {
+                var run = await db.Runs.AsNoTracking().Include(r => r.StepRuns).SingleAsync(r => r.Id == runId, Ct);
+                if (done(run))
+                {
+                    return run;
+                }
+                Assert.True(DateTime.UtcNow < deadline, $"Run {runId} is {run.Status}, attempt {run.Attempt}.");
+            }
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Timed out.");
+            await Task.Delay(50, Ct);
+        }
+    }
+
+    private SqliteContentWatchDbContext Context() => new(new DbContextOptionsBuilder<SqliteContentWatchDbContext>()
+        .UseSqlite($"{_database.ConnectionString};Pooling=False").Options);
+
+    public async ValueTask DisposeAsync()
+    {
+        _modelA.Stop();
+        _modelB.Stop();
+        await _database.DisposeAsync();
+    }
+}
