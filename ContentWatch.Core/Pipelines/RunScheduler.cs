@@ -96,8 +96,9 @@ public sealed class RunScheduler(
     }
 
     /// <summary>
-    /// An execution ended (or never began): its slot is free. A run cancelled while reserved keeps the reservation
-    /// in its row; it is cleared here so that a new trigger of that run does not wait for it to run out.
+    /// An execution ended (or never began): its slot is free. A reservation left in the row — the run was cancelled
+    /// before its claim, or the claim failed — is cleared, so that the run (if still pending, or when triggered
+    /// again) is dispatched at once rather than when the reservation runs out.
     /// </summary>
     internal async Task ReleaseAsync(int runId)
     {
@@ -106,7 +107,7 @@ public sealed class RunScheduler(
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-            await db.Runs.Where(r => r.Id == runId && r.Status != RunStatus.Pending && r.Status != RunStatus.InProgress && r.LeaseOwner == node)
+            await db.Runs.Where(r => r.Id == runId && r.Status != RunStatus.InProgress && r.LeaseOwner == node)
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(r => r.LeaseOwner, (string?)null)
                     .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
@@ -225,7 +226,12 @@ public sealed class ExecutePipelineJob(PipelineExecutor executor, RunScheduler s
         finally
         {
             await scheduler.ReleaseAsync(runId);
+            await DispatchNextAsync(runId, cancellationToken);
         }
+    }
+
+    private async Task DispatchNextAsync(int runId, CancellationToken cancellationToken)
+    {
         if (cancellationToken.IsCancellationRequested)
         {
             return;
