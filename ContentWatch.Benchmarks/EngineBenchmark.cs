@@ -18,7 +18,7 @@ namespace ContentWatch.Benchmarks;
 /// <summary>
 /// The engine on the embedded default (SQLite file, in-process lock and bus, Quartz, Simulated model at
 /// 0 ms): concurrent triggers on one run, trigger → run_started, a 4-step run end to end, throughput with
-/// 8 runs in flight, and write amplification of streamed output.
+/// 8 runs in flight, write amplification of streamed output, and a small organization's time-to-start behind a backlog.
 /// </summary>
 internal static class EngineBenchmark
 {
@@ -28,7 +28,8 @@ internal static class EngineBenchmark
         Console.WriteLine($"embedded default, Simulated model; {rounds} rounds per figure; {Environment.ProcessorCount} cores");
         Console.WriteLine();
 
-        await using (var engine = await EngineHost.StartAsync(chunkDelayMs: 0))
+        // One organization's runs, as before the per-organization limit: its 8 runs in flight all execute.
+        await using (var engine = await EngineHost.StartAsync(chunkDelayMs: 0, perOrganization: 16))
         {
             await engine.WarmUpAsync();
             await TriggerToStartAsync(engine, rounds);
@@ -41,7 +42,55 @@ internal static class EngineBenchmark
             await slow.WarmUpAsync(runs: 1);
             await ConcurrentTriggersAsync(slow, rounds);
             await WriteAmplificationAsync(slow);
+            await FairnessAsync(slow, rounds: Math.Max(5, rounds / 3), backlog: 24);
         }
+    }
+
+    /// <summary>
+    /// One organization queues a backlog of runs, then another triggers one: how long until the small one starts
+    /// (it should not wait behind the backlog), and how many of the backlog still waited when it did.
+    /// </summary>
+    private static async Task FairnessAsync(EngineHost engine, int rounds, int backlog)
+    {
+        var (smallOrganization, smallTemplate) = await engine.AddOrganizationAsync("Small Studio");
+        var latencies = new List<double>();
+        var waiting = new List<int>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var big = new List<int>();
+            for (var i = 0; i < backlog; i++)
+            {
+                var id = await engine.CreateRunAsync();
+                await engine.Trigger.TriggerAsync(engine.OrganizationId, id, engine.UserId);
+                big.Add(id);
+            }
+            var small = await engine.CreateRunAsync(smallOrganization, smallTemplate);
+            using (var subscription = engine.Bus.Subscribe(small))
+            {
+                var clock = Stopwatch.StartNew();
+                await engine.Trigger.TriggerAsync(smallOrganization, small, engine.UserId);
+                await foreach (var e in subscription.Reader.ReadAllAsync())
+                {
+                    if (e.Type == RunEventType.RunStarted)
+                    {
+                        latencies.Add(clock.Elapsed.TotalMilliseconds);
+                        break;
+                    }
+                }
+            }
+            waiting.Add(await engine.CountPendingAsync(big));
+            foreach (var id in big)
+            {
+                await engine.Control.CancelAsync(engine.OrganizationId, id, engine.UserId);
+            }
+            foreach (var id in big.Append(small))
+            {
+                await engine.WaitForEndAsync(id);
+            }
+        }
+        Report($"fairness: a small organization's trigger → run_started behind a {backlog}-run backlog of another", latencies);
+        waiting.Sort();
+        Console.WriteLine($"  backlog runs still waiting when it started: median {waiting[waiting.Count / 2]}, min {waiting[0]}, max {waiting[^1]} of {backlog}, the default limit being 4 per organization");
     }
 
     private static async Task ConcurrentTriggersAsync(EngineHost engine, int rounds)
@@ -197,7 +246,7 @@ internal static class EngineBenchmark
 
         public string UserId => _userId;
 
-        public static async Task<EngineHost> StartAsync(int chunkDelayMs)
+        public static async Task<EngineHost> StartAsync(int chunkDelayMs, int perOrganization = 4)
         {
             var folder = Path.Combine(Path.GetTempPath(), $"cw-engine-bench-{Guid.NewGuid():N}");
             Directory.CreateDirectory(folder);
@@ -207,6 +256,7 @@ internal static class EngineBenchmark
                 ["ConnectionStrings:ContentWatch"] = $"Data Source={Path.Combine(folder, "contentwatch.db")}",
                 ["AI:Simulated:ChunkDelayMs"] = chunkDelayMs.ToString(CultureInfo.InvariantCulture),
                 ["Seed:DemoData"] = "false",
+                ["Engine:MaxConcurrentRunsPerOrganization"] = perOrganization.ToString(CultureInfo.InvariantCulture),
             });
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.AddContentWatchCore();
@@ -227,17 +277,34 @@ internal static class EngineBenchmark
             }
         }
 
+        public async Task<int> CountPendingAsync(IReadOnlyCollection<int> runIds)
+        {
+            await using var db = _host.Services.GetRequiredService<IDbContextFactory<ContentWatchDbContext>>().CreateDbContext();
+            return await db.Runs.CountAsync(r => runIds.Contains(r.Id) && r.Status == RunStatus.Pending);
+        }
+
         private async Task SeedAsync()
+        {
+            await using (var db = _host.Services.GetRequiredService<IDbContextFactory<ContentWatchDbContext>>().CreateDbContext())
+            {
+                var user = new AppUser { UserName = "bench@contentwatch.local", Email = "bench@contentwatch.local", DisplayName = "Bench", CreatedAt = DateTime.UtcNow };
+                db.Users.Add(user);
+                await db.SaveChangesAsync();
+                _userId = user.Id;
+            }
+            (OrganizationId, _templateId) = await AddOrganizationAsync("Benchmark Media");
+        }
+
+        /// <summary>An organization with one 4-step template and a small knowledge base; the benchmark user is its creator.</summary>
+        public async Task<(int OrganizationId, int TemplateId)> AddOrganizationAsync(string name)
         {
             await using var db = _host.Services.GetRequiredService<IDbContextFactory<ContentWatchDbContext>>().CreateDbContext();
             var now = DateTime.UtcNow;
-            var organization = new Organization { Name = "Benchmark Media", Slug = "benchmark-media", CreatedAt = now };
-            var user = new AppUser { UserName = "bench@contentwatch.local", Email = "bench@contentwatch.local", DisplayName = "Bench", CreatedAt = now };
+            var organization = new Organization { Name = name, Slug = name.ToLowerInvariant().Replace(' ', '-'), CreatedAt = now };
             db.Organizations.Add(organization);
-            db.Users.Add(user);
             await db.SaveChangesAsync();
             // Core checks the acting user's role on every trigger: the benchmark's user is a creator of its organization.
-            db.Memberships.Add(new Membership { OrganizationId = organization.Id, UserId = user.Id, Role = OrganizationRole.Creator, CreatedAt = now });
+            db.Memberships.Add(new Membership { OrganizationId = organization.Id, UserId = _userId, Role = OrganizationRole.Creator, CreatedAt = now });
             var roles = new[] { (AgentRole.Writer, StepType.ScriptGeneration), (AgentRole.Reviewer, StepType.BrandVoiceCheck), (AgentRole.Designer, StepType.ThumbnailConcept), (AgentRole.Seo, StepType.SeoOptimization) };
             var template = new PipelineTemplate { OrganizationId = organization.Id, Name = "Standard Video Workflow", CreatedAt = now, UpdatedAt = now };
             var order = 1;
@@ -254,15 +321,15 @@ internal static class EngineBenchmark
                 Content = string.Join(' ', Enumerable.Repeat("Keep every espresso video short, warm and plain for beginners.", 20)),
             }));
             await db.SaveChangesAsync();
-            OrganizationId = organization.Id;
-            _templateId = template.Id;
-            _userId = user.Id;
+            return (organization.Id, template.Id);
         }
 
-        public async Task<int> CreateRunAsync()
+        public Task<int> CreateRunAsync() => CreateRunAsync(OrganizationId, _templateId);
+
+        public async Task<int> CreateRunAsync(int organizationId, int templateId)
         {
             var runs = _host.Services.GetRequiredService<PipelineRuns>();
-            var result = await runs.CreateAsync(OrganizationId, _userId, new RunInput(_templateId, new Dictionary<string, string>
+            var result = await runs.CreateAsync(organizationId, _userId, new RunInput(templateId, new Dictionary<string, string>
             {
                 ["topic"] = "home espresso on a budget", ["audience"] = "students", ["format"] = "short video",
             }));

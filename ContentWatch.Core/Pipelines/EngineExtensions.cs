@@ -46,12 +46,14 @@ public static class EngineExtensions
             services.AddSingleton<IRunEventTransport, InProcessRunEventTransport>();
         }
 
-        // One-off jobs, in memory: the run row, not the job store, is the durable record, and recovery
-        // reschedules what a stopped process never ran.
+        // One-off jobs, in memory: the run row, not the job store, is the durable record (the queue), and
+        // recovery dispatches what a stopped process never ran. RunScheduler hands out at most MaxConcurrentRuns
+        // executions at once, so that many threads are enough; a waiting run holds none.
+        var engine = builder.Configuration.GetSection(EngineOptions.SectionName).Get<EngineOptions>() ?? new EngineOptions();
         services.AddQuartz(q =>
         {
             q.UseInMemoryStore();
-            q.UseDefaultThreadPool(pool => pool.MaxConcurrency = 16);
+            q.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, engine.MaxConcurrentRuns));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
         return builder;

@@ -24,4 +24,19 @@ public sealed class EngineOptions
     /// <summary>Step output reaches the database at most this often while it streams (and at the end).</summary>
     [Range(10, 60_000)]
     public int PersistIntervalMs { get; set; } = 250;
+
+    /// <summary>
+    /// Runs this process executes at once: its executor slots (the Quartz thread pool). Runs beyond it wait,
+    /// pending, and start as slots free up (docs/decisions/0009).
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxConcurrentRuns { get; set; } = 16;
+
+    /// <summary>
+    /// Runs of one organization executing at once, counted over every node on the database, so that one
+    /// organization's backlog cannot take every slot. When a slot frees, the next run comes from the organization
+    /// with the fewest runs executing, and within an organization the oldest run goes first.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentRunsPerOrganization { get; set; } = 4;
 }

@@ -11,8 +11,8 @@ namespace ContentWatch.Core.Pipelines;
 /// Picks up runs nobody is executing (ARCHITECTURE.md §3.3): at start-up and then periodically, on every
 /// node. A run left in progress by a process whose lease ran out resumes as a new attempt (its completed
 /// steps reused, the interrupted step marked failed, nothing deleted); a pending run whose job was lost
-/// with a process (the RAM job store) is scheduled again — the executor's compare-and-set makes a second
-/// schedule harmless.
+/// with a process (the RAM job store), or that waited for a slot, is dispatched by <see cref="RunScheduler"/> when
+/// this node has a free slot for it — the executor's compare-and-set makes a second schedule harmless.
 /// </summary>
 public sealed class RunRecovery(
     IDbContextFactory<ContentWatchDbContext> dbFactory,
@@ -80,15 +80,8 @@ public sealed class RunRecovery(
             }
         }
 
-        // Pending runs older than a lease were triggered on a process that never started them.
-        var stale = now.AddSeconds(-options.Value.LeaseSeconds);
-        var pending = await db.Runs.AsNoTracking()
-            .Where(r => r.Status == RunStatus.Pending && (r.UpdatedAt < stale || abandoned.Select(a => a.Id).Contains(r.Id)))
-            .Select(r => new { r.Id, r.Attempt }).ToListAsync(cancellationToken);
-        foreach (var run in pending)
-        {
-            await scheduler.ScheduleAsync(run.Id, run.Attempt, cancellationToken);
-        }
-        return pending.Count;
+        // Pending runs are the queue: hand out this node's free slots fairly, oldest first, rather than a job per
+        // pending run (with a backlog most of them would only find their organization full, every sweep).
+        return await scheduler.DispatchAsync(cancellationToken);
     }
 }
