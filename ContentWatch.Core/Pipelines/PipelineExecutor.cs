@@ -102,7 +102,10 @@ public sealed class PipelineExecutor(
             }
         });
         var lastRenewal = clock.GetTimestamp();
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
+        // Ticks well inside a renewal period: with whole-second ticks a short lease (3 s: renew every 1 s, give
+        // up after 2 s) could miss its first renewal by a tick and give up on a healthy database.
+        var tick = TimeSpan.FromSeconds(Math.Min(1, renewEvery.TotalSeconds / 4));
+        using var timer = new PeriodicTimer(tick, clock);
         while (await WaitAsync(timer, stop))
         {
             try
@@ -112,7 +115,7 @@ public sealed class PipelineExecutor(
                 {
                     await execution.CancelAsync();
                 }
-                if (clock.GetElapsedTime(lastRenewal) < renewEvery)
+                if (clock.GetElapsedTime(lastRenewal) + tick / 2 < renewEvery)
                 {
                     continue;
                 }
