@@ -40,6 +40,9 @@ public sealed class RunControl(
                 .SetProperty(r => r.Status, RunStatus.Cancelled)
                 .SetProperty(r => r.Error, "Cancelled by a creator before it started.")
                 .SetProperty(r => r.CompletedAt, now)
+                // A slot reserved for it is free again at once.
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
                 .SetProperty(r => r.UpdatedAt, now), cancellationToken);
         if (cancelledPending == 1)
         {

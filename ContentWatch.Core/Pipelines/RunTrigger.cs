@@ -109,6 +109,10 @@ public sealed class RunTrigger(
             run.Error = null;
             run.CompletedAt = null;
             run.CancelRequested = false;
+            // A new attempt starts unreserved: a lease or slot reservation left on the row (a run cancelled while it
+            // waited for a slot) would keep the dispatcher from handing it out until that reservation ran out.
+            run.LeaseOwner = null;
+            run.LeaseExpiresAt = null;
             run.UpdatedAt = clock.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);

@@ -64,9 +64,9 @@ public sealed class RunProgressTests(ContentWatchFactory factory) : IClassFixtur
         var changed = new TaskCompletionSource();
         progress.Changed += () => changed.TrySetResult();
 
-        await bus.PublishAsync(new RunEvent { RunId = runId, Sequence = 0, Type = RunEventType.RunStarted });
-        // Events 2..10 were published on another node and never reached this one; the 11th does.
-        otherNodes.Deliver(new RunEvent { RunId = runId, Sequence = 11, Type = RunEventType.ChunkReceived, StepOrder = 1, Text = "And this arrived live." });
+        var started = await bus.PublishAsync(new RunEvent { RunId = runId, Sequence = 0, Type = RunEventType.RunStarted });
+        // The nine events after run_started were published on another node and never reached this one; the tenth does.
+        otherNodes.Deliver(new RunEvent { RunId = runId, Sequence = started.Sequence + 10, Type = RunEventType.ChunkReceived, StepOrder = 1, Text = "And this arrived live." });
         await WaitUntilAsync(() => progress.Snapshot!.Steps[0].Output.EndsWith("live.", StringComparison.Ordinal));
 
         Assert.Equal("Written on another node. And this arrived live.", progress.Snapshot!.Steps[0].Output);
@@ -80,7 +80,8 @@ public sealed class RunProgressTests(ContentWatchFactory factory) : IClassFixtur
         var runs = services.GetRequiredService<PipelineRuns>();
         await using var db = factory.CreateDbContext();
         var templateId = await db.Templates.Where(t => t.OrganizationId == orgId && t.Name == "Standard Video Workflow").Select(t => t.Id).SingleAsync(TestContext.Current.CancellationToken);
-        var userId = await db.Users.Select(u => u.Id).FirstAsync(TestContext.Current.CancellationToken);
+        // A member of the organization: Core checks the acting user's role.
+        var userId = await factory.UserIdAsync(ContentWatch.Core.Persistence.Seeding.DemoDataSeeder.AlphaCreatorEmail);
         var run = (await runs.CreateAsync(orgId, userId, new RunInput(templateId, new Dictionary<string, string> { ["topic"] = "espresso" }), TestContext.Current.CancellationToken)).Value!;
         var progress = new RunProgress(runs, services.GetRequiredService<RunWatcher>(), NullLogger<RunProgress>.Instance);
         await progress.StartAsync(orgId, run.Id, action =>

@@ -129,7 +129,14 @@ public sealed partial class RunView
 
     private const string TextButtonClass = "mud-button-root mud-button mud-button-text mud-button-text-default mud-button-text-size-medium mud-ripple";
 
-    private Task MainActionAsync() => IsActive ? CancelAsync() : TriggerAsync();
+    // The main button turns from "Run" into "Cancel" in place, so the second click of a double click would
+    // cancel the run it just started: a Cancel within this long of this view's trigger is that second click.
+    private static readonly TimeSpan DoubleClickGrace = TimeSpan.FromSeconds(1);
+    private long _triggeredAt;
+
+    private Task MainActionAsync() => IsActive
+        ? (_triggeredAt != 0 && Stopwatch.GetElapsedTime(_triggeredAt) < DoubleClickGrace ? Task.CompletedTask : CancelAsync())
+        : TriggerAsync();
 
     private Task CopyRunAsync() => Files.CopyAsync(RunMarkdown());
 
@@ -154,6 +161,7 @@ public sealed partial class RunView
                 Snackbar.Add(result.Detail ?? "The run could not be started.", Severity.Warning);
                 return;
             }
+            _triggeredAt = Stopwatch.GetTimestamp();
             // Pending is stored without an event: show it now; the new attempt's events follow on their own.
             await _progress!.ReloadAsync();
         }
