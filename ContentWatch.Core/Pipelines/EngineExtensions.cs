@@ -55,7 +55,8 @@ public static class EngineExtensions
             q.UseInMemoryStore();
             q.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(1, engine.MaxConcurrentRuns));
         });
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
+        // Stopping waits for running jobs: ApplicationStopping has already told them to release their runs.
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return builder;
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
@@ -213,15 +214,19 @@ public sealed class RunScheduler(
 
 /// <summary>The Quartz job: thin, it hands the run to the engine, then hands its slot to the next run due.</summary>
 [DisallowConcurrentExecution]
-public sealed class ExecutePipelineJob(PipelineExecutor executor, RunScheduler scheduler, ILogger<ExecutePipelineJob> logger) : IJob
+public sealed class ExecutePipelineJob(
+    PipelineExecutor executor, RunScheduler scheduler, IHostApplicationLifetime lifetime, ILogger<ExecutePipelineJob> logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var runId = context.MergedJobDataMap.GetInt(RunScheduler.RunIdKey);
+        // Quartz's shutdown does not cancel a running job's token: the host's stopping does, so that on SIGTERM
+        // the executor marks the step interrupted and releases the run (another node resumes it at once) while the
+        // host waits for the job (WaitForJobsToComplete), instead of exiting with the lease still held.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
-            // The token ends when the scheduler shuts down: the executor then leaves the run to be resumed.
-            await executor.ExecuteAsync(runId, cancellationToken);
+            await executor.ExecuteAsync(runId, stopping.Token);
         }
         finally
         {

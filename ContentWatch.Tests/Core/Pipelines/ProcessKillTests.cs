@@ -55,6 +55,56 @@ public sealed class ProcessKillTests
         }
     }
 
+    [Fact]
+    public async Task StoppedWithSigtermDuringStepTwo_ReleasesTheRunWithItsPartialOutput_AndTheNextProcessResumesItBeforeTheLeaseRunsOut()
+    {
+        var database = Path.Combine(Path.GetTempPath(), $"cw-term-{Guid.NewGuid():N}.db");
+        try
+        {
+            int runId;
+            // A 30 s lease: resuming after the lease ran out would take 30 s; a released run resumes at the next sweep (1 s).
+            await using (var first = await AppProcess.StartAsync(database, leaseSeconds: 30))
+            {
+                using var client = await SignedInAsync(first.Client);
+                var orgs = await client.GetFromJsonAsync<JsonElement>("/api/organizations", Ct);
+                var orgId = orgs[0].GetProperty("id").GetInt32();
+                var templates = await client.GetFromJsonAsync<JsonElement>($"/api/organizations/{orgId}/ai/templates", Ct);
+                var templateId = templates.EnumerateArray().First(t => t.GetProperty("name").GetString() == "Standard Video Workflow").GetProperty("id").GetInt32();
+                runId = (await CreateRunsAsync(client, orgId, templateId, 1))[0];
+                (await client.PostAsync($"{RunsUrl(orgId)}/{runId}/trigger", null, Ct)).EnsureSuccessStatusCode();
+
+                await WaitAsync(database, runId, r => r.StepRuns.Any(s => s.StepOrder == 2 && s.OutputContent.Length > 0), TimeSpan.FromSeconds(60));
+                await first.TerminateAsync();
+            }
+
+            var released = await LoadAsync(database, runId);
+            // Step two either finished while the host stopped or was interrupted with its output so far kept.
+            var interrupted = Assert.Single(released.StepRuns, s => s.StepOrder == 2);
+            Assert.Contains(interrupted.Status, new[] { StepStatus.Failed, StepStatus.Completed });
+            Assert.NotEmpty(interrupted.OutputContent);
+            // Released: still in progress with its lease ended, or already handed back as the next, pending attempt.
+            Assert.Contains(released.Status, new[] { RunStatus.InProgress, RunStatus.Pending });
+            Assert.True(released.LeaseExpiresAt is null || released.LeaseExpiresAt <= DateTime.UtcNow.AddSeconds(1),
+                $"The stopped process kept its lease until {released.LeaseExpiresAt:O}.");
+
+            await using (await AppProcess.StartAsync(database, leaseSeconds: 30))
+            {
+                // The next attempt executes within 20 s of the restart, well before a 30 s lease would have run out.
+                await WaitAsync(database, runId, r => r.StepRuns.Any(s => s.Attempt > interrupted.Attempt), TimeSpan.FromSeconds(20));
+                var done = await WaitAsync(database, runId, r => r.Status == RunStatus.Completed, TimeSpan.FromSeconds(90));
+                Assert.Single(done.StepRuns, s => s.StepOrder == 1);
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(database + suffix);
+            }
+        }
+    }
+
     private static async Task<PipelineRun> WaitAsync(string database, int runId, Func<PipelineRun, bool> done, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -90,7 +140,7 @@ public sealed class ProcessKillTests
 
         public HttpClient Client { get; }
 
-        public static async Task<AppProcess> StartAsync(string database)
+        public static async Task<AppProcess> StartAsync(string database, int leaseSeconds = 3)
         {
             var port = RedisServer.FreePort();
             var web = WebAssemblyPath();
@@ -104,7 +154,7 @@ public sealed class ProcessKillTests
             info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
             info.Environment["ConnectionStrings__ContentWatch"] = $"Data Source={database}";
             info.Environment["AI__Simulated__ChunkDelayMs"] = "15";
-            info.Environment["Engine__LeaseSeconds"] = "3";
+            info.Environment["Engine__LeaseSeconds"] = leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             info.Environment["Engine__RecoveryIntervalSeconds"] = "1";
             info.Environment["Seed__DemoData"] = "true";
             info.Environment["Seed__DemoPassword"] = ContentWatchFactory.DemoPassword;
@@ -132,6 +182,18 @@ public sealed class ProcessKillTests
                 Assert.True(DateTime.UtcNow < deadline, "The app did not start within 60 s.");
                 await Task.Delay(200, Ct);
             }
+        }
+
+        /// <summary>SIGTERM, as a container stop or systemd sends it: the app's shutdown code runs.</summary>
+        public async Task TerminateAsync()
+        {
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(Ct);
+            }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(timeout.Token);
         }
 
         /// <summary>SIGKILL: no shutdown code runs, exactly like a crashed or killed server.</summary>
