@@ -140,8 +140,10 @@ public static class RunEndpoints
                 {
                     more = await next.WaitAsync(heartbeat < idleLeft ? heartbeat : idleLeft, clock, cancellationToken);
                 }
-                catch (TimeoutException)
+                catch (TimeoutException) when (!next.IsCompleted)
                 {
+                    // Only the wait's own timeout is a heartbeat: a watcher that failed with a TimeoutException of its
+                    // own (a database timeout) would otherwise rethrow at once on every wait, a keep-alive loop.
                     if (clock.GetElapsedTime(lastEvent) < idle)
                     {
                         await WriteAsync(http, ": keep-alive\n\n", cancellationToken);
