@@ -7,7 +7,9 @@ public sealed record MembershipChange(int OrganizationId, string UserId);
 /// Tells open circuits at once that a membership changed, so that a page shows "not authorized" when its
 /// user loses the role, instead of waiting for the next revalidation. It is a courtesy to the user: the
 /// rule itself is enforced by every Core operation re-checking the actor's role (<see cref="OrganizationAccess.CheckAsync"/>).
-/// In-process only: a circuit on another node learns of the change at its next action, which Core refuses.
+/// With Redis configured, <see cref="RedisMembershipRelay"/> carries each change to the other nodes' circuits too;
+/// without it (or while Redis is down) a circuit on another node learns of the change at its next action, which
+/// Core refuses.
 /// </summary>
 public sealed class MembershipChanges
 {
@@ -23,7 +25,18 @@ public sealed class MembershipChanges
         return new Subscription(this, handler);
     }
 
+    /// <summary>Raised with each change published on this node, for the relay to hand on to the others.</summary>
+    public event Action<MembershipChange>? Published;
+
+    /// <summary>Tells this node's circuits and, through <see cref="Published"/>, the other nodes'.</summary>
     public void Publish(MembershipChange change)
+    {
+        Deliver(change);
+        Published?.Invoke(change);
+    }
+
+    /// <summary>Tells this node's circuits only: for a change another node published.</summary>
+    public void Deliver(MembershipChange change)
     {
         // A handler that throws must not keep the others (or the writer that published) from going on.
         foreach (var handler in Volatile.Read(ref _handlers))

@@ -39,6 +39,8 @@ public static class EngineExtensions
             services.AddSingleton<RedisRunEventTransport>();
             services.AddSingleton<IRunEventTransport>(sp => sp.GetRequiredService<RedisRunEventTransport>());
             services.AddHostedService(sp => sp.GetRequiredService<RedisRunEventTransport>());
+            // The same pub/sub tells other nodes' open pages of membership changes (Organizations/MembershipChanges).
+            services.AddHostedService<Organizations.RedisMembershipRelay>();
         }
         else
         {

@@ -81,7 +81,9 @@ public partial class BrowserHost : IAsyncLifetime
         await page.FillAsync("input[name='Input.Email']", email);
         await page.FillAsync("input[name='Input.Password']", ContentWatchFactory.DemoPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(BaseUrl.TrimEnd('/') + "/");
+        // Signed in once the redirect to the dashboard commits: every caller navigates on from there, and waiting
+        // for the dashboard's own load event as well once hung for a minute in a full CI run (after "networkidle").
+        await page.WaitForURLAsync(BaseUrl.TrimEnd('/') + "/", new() { WaitUntil = WaitUntilState.Commit });
     }
 
     /// <summary>Launches a run from /runs/new as a person would, and returns its id once its live view is open.</summary>

@@ -30,6 +30,27 @@ public sealed class CreatorRunTests(BrowserHost host) : IClassFixture<BrowserHos
     }
 
     [Fact]
+    public async Task Creator_DoubleClicksRunAgain_TheSecondClickOnTheCancelItTurnedInto_DoesNotCancelTheRun()
+    {
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaCreatorEmail);
+        var runId = await BrowserHost.LaunchAsync(page, "Cold brew at home");
+        var runAgain = page.GetByRole(AriaRole.Button, new() { Name = "Run again" });
+        await Assertions.Expect(runAgain).ToBeEnabledAsync(new() { Timeout = 60_000 });
+
+        // A person's double click: the first click starts the run and the button becomes "Cancel" in place,
+        // the second lands on it a moment later.
+        await runAgain.ClickAsync();
+        var cancel = page.GetByRole(AriaRole.Button, new() { Name = "Cancel" });
+        await Assertions.Expect(cancel).ToBeEnabledAsync();
+        await cancel.ClickAsync();
+
+        var run = await host.Factory.WaitForRunToEndAsync(runId);
+        Assert.Equal((RunStatus.Completed, 2), (run.Status, run.Attempt));
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Run again" })).ToBeEnabledAsync(new() { Timeout = 30_000 });
+    }
+
+    [Fact]
     public async Task Creator_OnAnAdminPage_IsToldItIsNotAuthorized()
     {
         var page = await host.NewPageAsync();

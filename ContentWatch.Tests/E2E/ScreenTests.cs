@@ -10,8 +10,20 @@ namespace ContentWatch.Tests.E2E;
 /// dark theme, it fits a 390 px phone without scrolling sideways, and a screenshot of each lands in
 /// artifacts/screenshots.
 /// </summary>
-public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>
+public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, IAsyncDisposable
 {
+    // 26 screens share one app host: each test closes its browser context, so its circuit does not stay open
+    // (and keep the host busy) for the rest of the class.
+    private IPage? _page;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_page is not null)
+        {
+            await _page.Context.CloseAsync();
+        }
+    }
+
     public static TheoryData<string> Screens =>
     [
         "login", "dashboard", "launcher", "live-run", "history", "agents", "agent-editor",
@@ -56,7 +68,7 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>
 
     private async Task<IPage> OpenAsync(string screen, int width, int height = 900)
     {
-        var page = await host.NewPageAsync(width, height);
+        var page = _page = await host.NewPageAsync(width, height);
         if (screen == "login")
         {
             await page.GotoAsync("/login");
