@@ -29,7 +29,7 @@ public sealed class EditorialPanelsTests : BunitContext
             new(13, 3, "edited", "Grind coarse. Dose 20 g.", null, "Ben", At, false),
         ];
 
-        var panel = Render<StepVersions>(p => p.Add(x => x.StepName, "Script").Add(x => x.Versions, versions));
+        var panel = Render<VersionComparison>(p => p.Add(x => x.StepName, "Script").Add(x => x.Versions, versions));
 
         Assert.Equal("Changes from version 1 to version 2", panel.Find(".cw-diff").GetAttribute("aria-label"));
         Assert.Equal(["removed: fine"], panel.FindAll(".cw-diff del").Select(d => d.TextContent));
@@ -40,7 +40,7 @@ public sealed class EditorialPanelsTests : BunitContext
     [Fact]
     public void OneVersion_SaysThereIsNothingToCompareYet()
     {
-        var panel = Render<StepVersions>(p => p.Add(x => x.StepName, "Script")
+        var panel = Render<VersionComparison>(p => p.Add(x => x.StepName, "Script")
             .Add(x => x.Versions, [new VersionChoice(11, 1, "generated", "Text.", null, null, At, true)]));
 
         Assert.Empty(panel.FindAll(".cw-diff"));
