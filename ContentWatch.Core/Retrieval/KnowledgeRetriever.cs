@@ -40,7 +40,7 @@ public sealed class KnowledgeRetriever
 
     /// <summary>
     /// The <paramref name="top"/> documents of the step type's categories, best first (score descending,
-    /// then document id ascending), with their scores and texts: <see cref="RetrievalRule.Rank"/>'s answer.
+    /// then the newest document first), with their scores and texts: <see cref="RetrievalRule.Rank"/>'s answer.
     /// </summary>
     public async Task<IReadOnlyList<RetrievedDocument>> RetrieveAsync(
         int organizationId, StepType? stepType, string query, int top = DefaultTop, CancellationToken cancellationToken = default)

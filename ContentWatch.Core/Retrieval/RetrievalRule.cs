@@ -65,8 +65,9 @@ public static class RetrievalRule
     }
 
     /// <summary>
-    /// The <paramref name="top"/> documents of the step type's categories, score descending; ties by document
-    /// id ascending, so that the ranking is deterministic (§4 leaves ties open, ADR 0005 fixes them).
+    /// The <paramref name="top"/> documents of the step type's categories, score descending; among equal scores
+    /// the newest document first, as the original ranks a newest-first list with a stable sort (issue 12). Newest
+    /// is the highest id: ids are given in creation order, and an edit does not make a document newer.
     /// </summary>
     public static IReadOnlyList<RetrievedDocument> Rank(IEnumerable<KnowledgeDocument> documents, StepType? stepType, string query, int top)
     {
@@ -75,7 +76,7 @@ public static class RetrievalRule
         return [.. documents
             .Where(d => categories.Contains(d.Category))
             .Select(d => new RetrievedDocument(d.Id, d.Title, d.Category, Score(d.Title, d.Content, words), d.Content))
-            .OrderByDescending(d => d.Score).ThenBy(d => d.DocumentId)
+            .OrderByDescending(d => d.Score).ThenByDescending(d => d.DocumentId)
             .Take(Math.Max(top, 0))];
     }
 }

@@ -1,6 +1,6 @@
 namespace ContentWatch.Core.Retrieval;
 
-/// <summary>The best <c>top</c> candidates so far: score descending, then document id ascending.</summary>
+/// <summary>The best <c>top</c> candidates so far: score descending, then the newest (highest id) first, as <see cref="RetrievalRule.Rank"/>.</summary>
 internal sealed class TopDocuments(int top)
 {
     private readonly List<RankedCandidate> _best = new(Math.Min(top, 64));
@@ -35,5 +35,5 @@ internal sealed class TopDocuments(int top)
     }
 
     private static bool Before(RankedCandidate a, RankedCandidate b) =>
-        a.Score > b.Score || (a.Score == b.Score && a.DocumentId < b.DocumentId);
+        a.Score > b.Score || (a.Score == b.Score && a.DocumentId > b.DocumentId);
 }

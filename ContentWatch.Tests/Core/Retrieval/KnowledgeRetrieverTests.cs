@@ -115,7 +115,7 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
     }
 
     [Fact]
-    public async Task Retrieve_ByDefault_ReturnsTheTopTwoWithTiesByAscendingId()
+    public async Task Retrieve_ByDefault_ReturnsTheTopTwoWithTiesNewestFirst()
     {
         var org = await database.CreateOrganizationAsync();
         var first = await AddAsync(org, "A", "tone");
@@ -125,9 +125,9 @@ public sealed class KnowledgeRetrieverTests(SqliteTestDatabase database) : IClas
 
         var ranked = await RetrieveAsync(org, StepType.ScriptGeneration, "tone");
 
-        Assert.Equal([best, first], ranked.Select(d => d.DocumentId));
+        Assert.Equal([best, third], ranked.Select(d => d.DocumentId));
         var all = await RetrieveAsync(org, StepType.ScriptGeneration, "", 10);
-        Assert.Equal([first, second, third, best], all.Select(d => d.DocumentId));
+        Assert.Equal([best, third, second, first], all.Select(d => d.DocumentId));
         Assert.All(all, d => Assert.Equal(RetrievalRule.BaseScore, d.Score));
     }
 

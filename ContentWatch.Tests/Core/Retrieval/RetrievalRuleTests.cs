@@ -33,7 +33,7 @@ public sealed class RetrievalRuleTests
     }
 
     [Fact]
-    public void Rank_TakesTheTopOfTheStepTypesCategories_TiesByAscendingId()
+    public void Rank_TakesTheTopOfTheStepTypesCategories_TiesNewestFirst()
     {
         KnowledgeDocument[] documents =
         [
@@ -45,8 +45,8 @@ public sealed class RetrievalRuleTests
 
         var ranked = RetrievalRule.Rank(documents, StepType.ScriptGeneration, "tone", RetrievalRule.Top);
 
-        Assert.Equal([(4, 2 + 2), (1, 2 + 1)], ranked.Select(d => (d.DocumentId, d.Score)));
-        Assert.Equal([1, 3, 4], RetrievalRule.Rank(documents, StepType.ScriptGeneration, "", 10).Select(d => d.DocumentId));
+        Assert.Equal([(4, 2 + 2), (3, 2 + 1)], ranked.Select(d => (d.DocumentId, d.Score)));
+        Assert.Equal([4, 3, 1], RetrievalRule.Rank(documents, StepType.ScriptGeneration, "", 10).Select(d => d.DocumentId));
         Assert.Empty(RetrievalRule.Rank(documents, StepType.ScriptGeneration, "tone", 0));
     }
 

@@ -74,7 +74,7 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory)
     }
 
     [Fact]
-    public async Task Retrieve_WithoutQuery_ScoresEveryDocument2AndBreaksTiesByAscendingId()
+    public async Task Retrieve_WithoutQuery_ScoresEveryDocument2AndPutsTheNewestFirst()
     {
         using var admin = await ApiAssertions.AdminAsync(Factory);
         var alpha = await Factory.AlphaIdAsync();
@@ -83,7 +83,7 @@ public sealed class KnowledgeRetrieveEndpointTests(ContentWatchFactory factory)
         {
             expected = await db.KnowledgeDocuments
                 .Where(k => k.OrganizationId == alpha && (k.Category == KnowledgeCategory.Analytics || k.Category == KnowledgeCategory.Reference))
-                .OrderBy(k => k.Id).Select(k => k.Id).Take(3).ToListAsync(Ct);
+                .OrderByDescending(k => k.Id).Select(k => k.Id).Take(3).ToListAsync(Ct);
         }
 
         var ranked = await RetrieveAsync(admin, alpha, "stepType=seo_optimization&top=3");
