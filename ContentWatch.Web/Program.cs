@@ -17,11 +17,13 @@ app.UseApiRequestLimits();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseWebSockets();
 
 app.MapStaticAssets();
 app.MapContentWatchHealth();
 app.MapAccountEndpoints();
 app.MapOrganizationEndpoints();
+app.MapRunSocket();
 // The Content-Security-Policy (UseContentWatchTransportSecurity) says frame-ancestors itself, for every page.
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
 

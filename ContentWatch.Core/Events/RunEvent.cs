@@ -30,6 +30,9 @@ public sealed record RunEvent
     public int? InputTokens { get; init; }
     public int? OutputTokens { get; init; }
 
+    /// <summary>Guidance: the display name of the member who sent it (what the original's socket shows as <c>user</c>).</summary>
+    public string? UserName { get; init; }
+
     /// <summary>Set on events rebuilt from stored state for a late watcher (the text is the whole text so far).</summary>
     public bool? Replayed { get; init; }
 

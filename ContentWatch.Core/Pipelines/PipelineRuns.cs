@@ -185,6 +185,13 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
             .SingleOrDefaultAsync(r => r.OrganizationId == organizationId && r.Id == id, cancellationToken);
     }
 
+    /// <summary>The organization a run belongs to, or null when there is no such run (routes that name only the run).</summary>
+    public async Task<int?> OrganizationOfAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Runs.Where(r => r.Id == id).Select(r => (int?)r.OrganizationId).SingleOrDefaultAsync(cancellationToken);
+    }
+
     public async Task<bool> ExistsAsync(int organizationId, int id, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

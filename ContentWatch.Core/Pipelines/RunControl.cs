@@ -129,9 +129,12 @@ public sealed class RunControl(
         {
             return refusal;
         }
+        var sender = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new { u.DisplayName, u.Email }).SingleOrDefaultAsync(cancellationToken);
         await bus.PublishAsync(new RunEvent
         {
             RunId = runId, Type = RunEventType.GuidanceReceived, Attempt = run.Attempt, Text = guidance.Text,
+            UserName = string.IsNullOrWhiteSpace(sender?.DisplayName) ? sender?.Email : sender.DisplayName,
             // The stored time, so that a watcher that also loaded the guidance from the database shows it once.
             At = guidance.ReceivedAt,
         });

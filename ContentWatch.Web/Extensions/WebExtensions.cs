@@ -4,6 +4,7 @@ using ContentWatch.Core.Locking;
 using ContentWatch.Core.Persistence;
 using ContentWatch.Web.Components.Account;
 using ContentWatch.Web.Components.Layout;
+using ContentWatch.Web.Endpoints;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -92,7 +93,10 @@ public static class WebExtensions
                 o.DefaultChallengeScheme = IdentityConstants.ApplicationScheme;
             })
             .AddPolicyScheme(PageOrApiScheme, null, o => o.ForwardDefaultSelector = context =>
-                context.Request.Path.StartsWithSegments("/api") ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme);
+                context.Request.Path.StartsWithSegments("/api") || RunSocketAuthentication.HasQueryToken(context.Request)
+                    ? IdentityConstants.BearerScheme
+                    : IdentityConstants.ApplicationScheme);
+        services.AddRunSocketAuthentication();
         services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.ConfigureApplicationCookie(o =>
         {
