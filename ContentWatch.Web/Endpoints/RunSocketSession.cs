@@ -85,6 +85,9 @@ public sealed class RunSocketSession(
         var frames = new List<RunSocketFrame>();
         var lastFlush = clock.GetTimestamp() - (long)(CoalesceInterval.TotalSeconds * clock.TimestampFrequency);
         Task<bool>? waiting = null;
+        // Timed flushes wait until the feed has caught up: a replay (hundreds of events at once) then leaves as the
+        // latest frame of each kind per step, however slowly this loop happens to run.
+        var caughtUp = false;
         while (true)
         {
             while (_inbox.Reader.TryRead(out var item))
@@ -93,6 +96,10 @@ public sealed class RunSocketSession(
                 {
                     case RunEvent runEvent:
                         _coalescer.Accept(runEvent, frames);
+                        caughtUp = false;
+                        break;
+                    case CaughtUp:
+                        caughtUp = true;
                         break;
                     case RunSocketFrame frame:
                         frames.Add(frame);
@@ -106,7 +113,7 @@ public sealed class RunSocketSession(
                 await SendFramesAsync(frames, cancellationToken);
             }
 
-            if (_coalescer.HasPending)
+            if (_coalescer.HasPending && caughtUp)
             {
                 var wait = CoalesceInterval - clock.GetElapsedTime(lastFlush);
                 if (wait <= TimeSpan.Zero)
@@ -157,9 +164,20 @@ public sealed class RunSocketSession(
     {
         try
         {
-            await foreach (var runEvent in watcher.FollowAsync(peer.RunId, 0, cancellationToken))
+            await using var events = watcher.FollowAsync(peer.RunId, 0, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
             {
-                _inbox.Writer.TryWrite(runEvent);
+                var next = events.MoveNextAsync();
+                if (!next.IsCompleted)
+                {
+                    // What the watcher had at hand is in the inbox; it now waits for the next live event.
+                    _inbox.Writer.TryWrite(CaughtUp.Instance);
+                }
+                if (!await next)
+                {
+                    return;
+                }
+                _inbox.Writer.TryWrite(events.Current);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -291,4 +309,9 @@ public sealed class RunSocketSession(
     }
 
     private sealed record SocketClose(WebSocketCloseStatus Status, string Reason);
+
+    private sealed class CaughtUp
+    {
+        public static readonly CaughtUp Instance = new();
+    }
 }
