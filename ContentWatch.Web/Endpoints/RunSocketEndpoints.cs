@@ -9,7 +9,7 @@ namespace ContentWatch.Web.Endpoints;
 
 /// <summary>
 /// <c>GET /ws/ai/run/{runId}/</c>: the original's live socket (issue 12, decision 0015) for clients written against
-/// it. Unlike the original, it authenticates (cookie, or <c>?access_token=</c>), checks the run's organization,
+/// it. Unlike the original, it authenticates (cookie, or a bearer token in <c>?access_token=</c> or the header), checks the run's organization,
 /// refuses before the upgrade (401, 403, 404, 429), and replays the current attempt to a late joiner.
 /// </summary>
 public static class RunSocketEndpoints
@@ -33,7 +33,7 @@ public static class RunSocketEndpoints
                 "Sign in first: the browser's login cookie, or ?access_token=<accessToken> from POST /api/auth/login.");
             return;
         }
-        if (!RunSocketAuthentication.HasQueryToken(http.Request) && !IsSameOrigin(http.Request))
+        if (!RunSocketAuthentication.UsesBearer(http.Request) && !IsSameOrigin(http.Request))
         {
             // A browser sends its cookie with a socket opened by any site's page: only our own pages may use it.
             await Problem(http, StatusCodes.Status403Forbidden, "Forbidden",

@@ -93,7 +93,7 @@ public static class WebExtensions
                 o.DefaultChallengeScheme = IdentityConstants.ApplicationScheme;
             })
             .AddPolicyScheme(PageOrApiScheme, null, o => o.ForwardDefaultSelector = context =>
-                context.Request.Path.StartsWithSegments("/api") || RunSocketAuthentication.HasQueryToken(context.Request)
+                context.Request.Path.StartsWithSegments("/api") || RunSocketAuthentication.UsesBearer(context.Request)
                     ? IdentityConstants.BearerScheme
                     : IdentityConstants.ApplicationScheme);
         services.AddRunSocketAuthentication();

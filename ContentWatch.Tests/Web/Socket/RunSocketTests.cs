@@ -160,7 +160,7 @@ public sealed class RunSocketTests(SocketHost host) : IClassFixture<SocketHost>
     }
 
     [Fact]
-    public async Task AccessTokenInTheQuery_IsAcceptedOnlyByTheSocket()
+    public async Task AccessTokenInTheQuery_IsAcceptedOnlyByTheSocket_WhichAlsoTakesTheAuthorizationHeader()
     {
         var token = await host.TokenAsync(DemoDataSeeder.AlphaCreatorEmail);
         using var plain = new HttpClient { BaseAddress = host.BaseUrl };
@@ -168,6 +168,15 @@ public sealed class RunSocketTests(SocketHost host) : IClassFixture<SocketHost>
         var response = await plain.GetAsync($"/api/organizations?access_token={Uri.EscapeDataString(token)}", Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var api = await host.ApiAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var runId = await host.CreateRunAsync(api, await host.Factory.AlphaIdAsync());
+        await using var socket = await RunSocketClient.ConnectAsync(host.SocketUri(runId, token: null), o =>
+        {
+            o.SetRequestHeader("Authorization", "Bearer " + token);
+            // A header a page cannot set: no cookie, so another origin is no concern.
+            o.SetRequestHeader("Origin", "http://elsewhere.example");
+        });
+        Assert.Equal(WebSocketState.Open, socket.State);
     }
 
     [Fact]
