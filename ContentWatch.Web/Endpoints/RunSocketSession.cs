@@ -15,7 +15,8 @@ public sealed record RunSocketPeer(int RunId, int OrganizationId, string UserId,
 /// and the client's frames feed one inbox; a single sender drains it, so frames leave one at a time (a WebSocket
 /// allows one send at a time) and coalesced frames wait in <see cref="RunSocketCoalescer"/> until about
 /// <see cref="CoalesceInterval"/> after the last flush. A membership change of the peer re-checks their role,
-/// and so does a timer for changes made on another node; without a membership the socket closes with 4403.
+/// and so does a timer for changes no push brings (another node's without Redis); without a membership the
+/// socket closes with 4403.
 /// </summary>
 public sealed class RunSocketSession(
     WebSocket socket,
@@ -33,7 +34,7 @@ public sealed class RunSocketSession(
     /// <summary>Coalesced frames leave at most this often (about ten a second).</summary>
     public static readonly TimeSpan CoalesceInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How often the membership is re-read in case it changed on another node (this node's changes are pushed).</summary>
+    /// <summary>How often the membership is re-read in case a change was not pushed (another node's, without Redis).</summary>
     public static readonly TimeSpan MembershipRecheck = TimeSpan.FromSeconds(30);
 
     /// <summary>The application close code for "you are no longer a member" (403 in the 4000–4999 private range).</summary>
