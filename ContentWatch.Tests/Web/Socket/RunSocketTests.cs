@@ -245,22 +245,60 @@ public sealed class RunSocketTests(SocketHost host) : IClassFixture<SocketHost>
     public async Task Socket_OfAMemberRemovedWhileItIsOpen_ClosesWith4403()
     {
         var orgId = await host.Factory.AlphaIdAsync();
-        var email = $"socket-{Guid.NewGuid():N}@contentwatch.local";
-        var users = host.AppServices.CreateScope().ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        Assert.True((await users.CreateAsync(new AppUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Temporary", CreatedAt = DateTime.UtcNow },
-            ContentWatchFactory.DemoPassword)).Succeeded);
-        var access = host.AppServices.GetRequiredService<OrganizationAccess>();
-        var adminId = await host.Factory.AlphaAdminIdAsync();
-        var member = await access.AddMemberAsync(orgId, adminId, email, OrganizationRole.Creator, Ct);
-        Assert.True(member.Succeeded);
+        var (email, userId) = await NewCreatorAsync(orgId);
         using var api = await host.ApiAsync(email);
         var runId = await host.CreateRunAsync(api, orgId);
         await using var socket = await host.ConnectAsync(runId, email);
 
-        Assert.True((await access.RemoveMemberAsync(orgId, adminId, member.Value!.UserId, Ct)).Succeeded);
+        var access = host.AppServices.GetRequiredService<OrganizationAccess>();
+        Assert.True((await access.RemoveMemberAsync(orgId, await host.Factory.AlphaAdminIdAsync(), userId, Ct)).Succeeded);
 
         Assert.Null(await socket.ReceiveAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal((WebSocketCloseStatus)4403, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Sockets_ShareTheUsersEventStreamBudget_BeyondIt429BeforeTheUpgrade_AndAPlainGetIs400()
+    {
+        var orgId = await host.Factory.AlphaIdAsync();
+        var (email, _) = await NewCreatorAsync(orgId);
+        using var api = await host.ApiAsync(email);
+        var runId = await host.CreateRunAsync(api, orgId);
+        var open = new List<RunSocketClient>();
+        try
+        {
+            for (var i = 0; i < 10; i++) // EventStream:MaxStreamsPerUser
+            {
+                open.Add(await host.ConnectAsync(runId, email));
+            }
+
+            Assert.Equal(HttpStatusCode.TooManyRequests, await RunSocketClient.RefusedStatusAsync(host.SocketUri(runId, await host.TokenAsync(email))));
+
+            await open[0].DisposeAsync();
+            open.RemoveAt(0);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                try
+                {
+                    open.Add(await host.ConnectAsync(runId, email));
+                    break;
+                }
+                catch (WebSocketException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(50, Ct); // the closed socket's slot is freed when its session ends
+                }
+            }
+        }
+        finally
+        {
+            foreach (var socket in open)
+            {
+                await socket.DisposeAsync();
+            }
+        }
+        var response = await api.GetAsync($"/ws/ai/run/{runId}/", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
     private static readonly string[] StepFrames = ["step_started", "step_thoughts", "chunk_received", "step_thoughts", "step_completed"];
@@ -279,6 +317,20 @@ public sealed class RunSocketTests(SocketHost host) : IClassFixture<SocketHost>
             }
         }
         return names;
+    }
+
+    /// <summary>A new account made a creator of the organization: tests that remove it or fill its budget touch no one else.</summary>
+    private async Task<(string Email, string UserId)> NewCreatorAsync(int orgId)
+    {
+        var email = $"socket-{Guid.NewGuid():N}@contentwatch.local";
+        using var scope = host.AppServices.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        Assert.True((await users.CreateAsync(new AppUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Temporary", CreatedAt = DateTime.UtcNow },
+            ContentWatchFactory.DemoPassword)).Succeeded);
+        var member = await host.AppServices.GetRequiredService<OrganizationAccess>()
+            .AddMemberAsync(orgId, await host.Factory.AlphaAdminIdAsync(), email, OrganizationRole.Creator, Ct);
+        Assert.True(member.Succeeded);
+        return (email, member.Value!.UserId);
     }
 
     private async Task<PipelineRun> StoredRunAsync(int runId)
