@@ -181,7 +181,7 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
             .Include(r => r.Template).ThenInclude(t => t.Steps).ThenInclude(s => s.Agent)
             .Include(r => r.TriggeredBy)
             .Include(r => r.StepRuns.OrderBy(s => s.Attempt).ThenBy(s => s.StepOrder))
-            .Include(r => r.Guidance)
+            .Include(r => r.Guidance).ThenInclude(g => g.User)
             .SingleOrDefaultAsync(r => r.OrganizationId == organizationId && r.Id == id, cancellationToken);
     }
 

@@ -67,6 +67,11 @@ public sealed class RunViewPageTests(ContentWatchFactory factory) : ComponentTes
         sender.WaitForAssertion(() => Assert.Equal(["Shorter sentences, please."], GuidanceShown(sender)), Patience);
         Assert.Equal("", Field(sender, "Your guidance").TextContent);
         await using var db = Factory.CreateDbContext();
+        var name = await db.Users.Where(u => u.Email == DemoDataSeeder.AlphaCreatorEmail).Select(u => u.DisplayName).SingleAsync(TestContext.Current.CancellationToken);
+        // Live in the other view, and from the database in a view opened afterwards.
+        watcher.WaitForAssertion(() => Assert.Equal(["From " + name], watcher.FindAll(".cw-guidance-from").Select(f => f.TextContent.Trim())), Patience);
+        var later = RenderRunView(organization, runId);
+        later.WaitForAssertion(() => Assert.Equal(["From " + name], later.FindAll(".cw-guidance-from").Select(f => f.TextContent.Trim())), Patience);
         Assert.Equal(["Shorter sentences, please."], await db.Guidance.Where(g => g.RunId == runId).Select(g => g.Text).ToListAsync(TestContext.Current.CancellationToken));
     }
 

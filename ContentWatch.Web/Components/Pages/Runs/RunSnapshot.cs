@@ -26,7 +26,8 @@ public sealed record StepSnapshot
 }
 
 /// <summary>A creator's message as every watcher shows it.</summary>
-public sealed record GuidanceNote(string Text, DateTime At);
+/// <summary>A guidance message and who sent it (null for messages stored before senders were shown).</summary>
+public sealed record GuidanceNote(string Text, DateTime At, string? From = null);
 
 /// <summary>The run itself, apart from its steps: what the header shows.</summary>
 public sealed record RunSummary
@@ -87,7 +88,7 @@ public sealed record RunSnapshot
                 StartedAt = run.StartedAt, CompletedAt = run.CompletedAt, Error = run.Error,
             },
             Steps = [.. steps.Values.OrderBy(s => s.Order)],
-            Guidance = [.. run.Guidance.OrderBy(g => g.ReceivedAt).Select(g => new GuidanceNote(g.Text, g.ReceivedAt))],
+            Guidance = [.. run.Guidance.OrderBy(g => g.ReceivedAt).Select(g => new GuidanceNote(g.Text, g.ReceivedAt, SenderName(g.User)))],
             LastSequence = run.LastEventSequence,
         };
     }
@@ -120,11 +121,13 @@ public sealed record RunSnapshot
                 Steps = [.. Steps.Select(s => s.Status == StepStatus.InProgress ? s with { Status = StepStatus.Cancelled } : s)],
             },
             RunEventType.GuidanceReceived when e.Text is { } text && !Guidance.Any(g => g.Text == text && g.At == e.At) =>
-                this with { Guidance = Guidance.Add(new GuidanceNote(text, e.At)) },
+                this with { Guidance = Guidance.Add(new GuidanceNote(text, e.At, e.UserName)) },
             _ => this,
         };
         return next with { LastSequence = Math.Max(LastSequence, e.Sequence) };
     }
+
+    private static string? SenderName(AppUser? user) => string.IsNullOrWhiteSpace(user?.DisplayName) ? user?.Email : user.DisplayName;
 
     private RunSnapshot Ended(RunStatus status, RunEvent e) =>
         WithSummary(s => s with { Status = status, Error = e.Type == RunEventType.RunCompleted ? null : e.Error, CompletedAt = e.At });
