@@ -38,6 +38,7 @@ public sealed class PromptSections
     [
         PromptBuilder.StepHeading, PromptBuilder.TaskHeading, PromptBuilder.InputsHeading,
         PromptBuilder.GuidelinesHeading, PromptBuilder.EarlierHeading, PromptBuilder.GuidanceHeading,
+        PromptBuilder.FeedbackHeading,
     ];
 
     private static readonly HashSet<string> CategoryNames =

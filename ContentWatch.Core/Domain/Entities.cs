@@ -167,6 +167,9 @@ public class StepRun
     /// <summary>What a person asked to change (reject, regenerate); the step's prompt carries it. Null for a first generation.</summary>
     public string? Feedback { get; set; }
 
+    /// <summary>The person whose reject or regenerate prepared this step run; its versions are credited to them.</summary>
+    public string? RequestedById { get; set; }
+
     /// <summary>How many candidates to generate (regenerate with variants); more than one always waits for a pick.</summary>
     public int Variants { get; set; } = 1;
 

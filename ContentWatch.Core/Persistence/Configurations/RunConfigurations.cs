@@ -37,6 +37,7 @@ internal sealed class StepRunConfiguration : IEntityTypeConfiguration<StepRun>
         builder.HasOne(s => s.Step).WithMany().HasForeignKey(s => s.StepId).OnDelete(DeleteBehavior.SetNull);
         builder.Property(s => s.Feedback).HasMaxLength(Limits.Feedback);
         builder.Property(s => s.Variants).HasDefaultValue(1);
+        builder.Property(s => s.RequestedById).HasMaxLength(450);
     }
 }
 

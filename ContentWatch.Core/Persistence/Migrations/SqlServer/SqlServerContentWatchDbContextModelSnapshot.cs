@@ -482,6 +482,10 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<int>("OutputTokens")
                         .HasColumnType("int");
 
+                    b.Property<string>("RequestedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("nvarchar(450)");
+
                     b.Property<bool>("RequiresApproval")
                         .HasColumnType("bit");
 

@@ -458,6 +458,10 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Property<int>("OutputTokens")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("RequestedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("RequiresApproval")
                         .HasColumnType("INTEGER");
 

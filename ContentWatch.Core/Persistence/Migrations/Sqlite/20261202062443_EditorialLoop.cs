@@ -32,6 +32,13 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                 maxLength: 4000,
                 nullable: true);
 
+            migrationBuilder.AddColumn<string>(
+                name: "RequestedById",
+                table: "StepRuns",
+                type: "TEXT",
+                maxLength: 450,
+                nullable: true);
+
             migrationBuilder.AddColumn<bool>(
                 name: "RequiresApproval",
                 table: "StepRuns",
@@ -111,6 +118,10 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
 
             migrationBuilder.DropColumn(
                 name: "Feedback",
+                table: "StepRuns");
+
+            migrationBuilder.DropColumn(
+                name: "RequestedById",
                 table: "StepRuns");
 
             migrationBuilder.DropColumn(
