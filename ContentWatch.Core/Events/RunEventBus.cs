@@ -173,7 +173,9 @@ public sealed class RunEventBus
             {
                 lock (_gate)
                 {
-                    return _subscribers.Count == 0 && _history.Count > 0 && _history[^1].IsFinal;
+                    // A run awaiting approval may wait for days: like a finished one, its events need not stay in memory.
+                    return _subscribers.Count == 0 && _history.Count > 0
+                        && (_history[^1].IsFinal || _history[^1].Type == RunEventType.StepAwaitingApproval);
                 }
             }
         }
