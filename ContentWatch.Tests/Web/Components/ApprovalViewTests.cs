@@ -85,6 +85,39 @@ public sealed class ApprovalViewTests(ContentWatchFactory factory) : ComponentTe
         Assert.Equal((StepVersionSource.Edited, "Fixed by hand in the view."), (selected.Source, selected.OutputContent));
     }
 
+    [Fact]
+    public async Task RegeneratingWithThreeVariantsInTheView_ShowsThemSideBySide_AndPickingOneFinishesTheRunWithIt()
+    {
+        var organization = await SignInAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var runId = await WaitingRunAsync();
+        var creatorId = await Factory.UserIdAsync(DemoDataSeeder.AlphaCreatorEmail);
+        int stepRunId;
+        await using (var db = Factory.CreateDbContext())
+        {
+            stepRunId = await db.StepRuns.Where(s => s.RunId == runId && s.StepOrder == 1).Select(s => s.Id).SingleAsync(Ct);
+        }
+        await Factory.Services.GetRequiredService<ContentWatch.Core.Editorial.EditorialLoop>().ApproveAsync(await Factory.AlphaIdAsync(), runId, stepRunId, creatorId, new(), Ct);
+        await Factory.WaitForRunAsync(runId, r => r.Status == RunStatus.Completed);
+        var view = Render<RunView>(p => p.AddCascadingValue(organization.Current!).Add(v => v.RunId, runId));
+        view.WaitForAssertion(() => Assert.Contains(view.FindAll("button"), b => b.TextContent.Trim() == "Regenerate"), Patience);
+
+        await view.FindAll("button").First(b => b.TextContent.Trim() == "Regenerate").ClickAsync(new MouseEventArgs());
+        view.Find("#variants-1").Change("3");
+        await Button(view, "Regenerate step 1").ClickAsync(new MouseEventArgs());
+
+        await Factory.WaitForRunAsync(runId, r => r.Status == RunStatus.AwaitingApproval);
+        view.WaitForAssertion(() => Assert.Equal(3, view.FindAll("[data-variant]").Count), Patience);
+        var third = view.FindAll("[data-variant]")[2];
+        var thirdId = int.Parse(third.GetAttribute("data-variant")!, System.Globalization.CultureInfo.InvariantCulture);
+        await third.QuerySelector("button")!.ClickAsync(new MouseEventArgs());
+
+        var done = await Factory.WaitForRunAsync(runId, r => r.Status == RunStatus.Completed && r.Attempt >= 3);
+        await using var check = Factory.CreateDbContext();
+        var selected = await check.StepVersions.SingleAsync(v => v.RunId == runId && v.StepOrder == 1 && v.Selected, Ct);
+        Assert.Equal((thirdId, StepVersionSource.Variant), (selected.Id, selected.Source));
+        Assert.Equal(selected.OutputContent, done.StepRuns.Single(s => s.Attempt == done.Attempt && s.StepOrder == 1).OutputContent);
+    }
+
     /// <summary>A two-step run (Simulated model) waiting at its gated first step.</summary>
     private async Task<int> WaitingRunAsync()
     {

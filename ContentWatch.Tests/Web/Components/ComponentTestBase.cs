@@ -52,6 +52,7 @@ public abstract class ComponentTestBase : BunitContext
         Forward<RunLauncher>();
         Forward<RunControl>();
         Forward<ContentWatch.Core.Editorial.EditorialLoop>();
+        Forward<ContentWatch.Core.Editorial.StepVersions>();
         Forward<ContentWatch.Core.Idempotency.IdempotentOperations>();
         Forward<AgentProfiles>();
         Forward<KnowledgeBase>();

@@ -67,6 +67,9 @@ public sealed partial class RunView
     private ContentWatch.Core.Editorial.EditorialLoop Editorial { get; set; } = default!;
 
     [Inject]
+    private ContentWatch.Core.Editorial.StepVersions Versions { get; set; } = default!;
+
+    [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
     [Inject]
@@ -208,6 +211,37 @@ public sealed partial class RunView
         var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/steps/{stepRunId}/reject", $"reject-{stepRunId}-{IdempotencyStore.Fingerprint(feedback)}",
             IdempotencyStore.Fingerprint(feedback),
             async ct => (await Editorial.RejectAsync(Organization.Id, RunId, stepRunId, userId, new(feedback), ct)).Map(r => r.Id));
+        return await AfterEditorialAsync(result.Succeeded, result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail);
+    }
+
+    // One delegate for every panel: a new one per render would look like a change to them.
+    private Func<int, string?, int, bool, Task<bool>>? _regenerateDelegate;
+
+    private Func<int, string?, int, bool, Task<bool>> _regenerate => _regenerateDelegate ??= RegenerateStepAsync;
+
+    private async Task<bool> RegenerateStepAsync(int stepRunId, string? feedback, int variants, bool keep)
+    {
+        var userId = (await AuthenticationState).User.UserId();
+        var input = new ContentWatch.Core.Editorial.RegenerateInput(feedback, variants, keep ? ContentWatch.Core.Editorial.EditorialLoop.Keep : ContentWatch.Core.Editorial.EditorialLoop.Rerun);
+        var fingerprint = IdempotencyStore.Fingerprint($"{feedback}|{variants}|{keep}");
+        var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/steps/{stepRunId}/regenerate", $"regenerate-{stepRunId}-{ShownState}-{fingerprint}", fingerprint,
+            async ct => (await Editorial.RegenerateAsync(Organization.Id, RunId, stepRunId, userId, input, ct)).Map(r => r.Id));
+        return await AfterEditorialAsync(result.Succeeded, result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail);
+    }
+
+    private async Task<IReadOnlyList<ContentWatch.Core.Editorial.StepVersionView>> LoadVariantsAsync(int stepOrder)
+    {
+        var userId = (await AuthenticationState).User.UserId();
+        var result = await Versions.ListAsync(Organization.Id, RunId, stepOrder, userId);
+        return result.Succeeded ? result.Value! : [];
+    }
+
+    private async Task<bool> PickVariantAsync(int stepRunId, int versionId)
+    {
+        var userId = (await AuthenticationState).User.UserId();
+        var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/steps/{stepRunId}/approve", $"pick-{stepRunId}-{versionId}",
+            IdempotencyStore.Fingerprint(versionId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            async ct => (await Editorial.ApproveAsync(Organization.Id, RunId, stepRunId, userId, new(VariantId: versionId), ct)).Map(r => r.Id));
         return await AfterEditorialAsync(result.Succeeded, result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail);
     }
 
