@@ -31,6 +31,9 @@ public sealed class PromptSections
 
     public IReadOnlyList<string> Guidance { get; private init; } = [];
 
+    /// <summary>What an editor asked to change (reject, regenerate), without the section's lead-in line; empty when absent.</summary>
+    public string Feedback { get; private init; } = "";
+
     public string? Input(string key) =>
         Inputs.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
@@ -38,6 +41,7 @@ public sealed class PromptSections
     [
         PromptBuilder.StepHeading, PromptBuilder.TaskHeading, PromptBuilder.InputsHeading,
         PromptBuilder.GuidelinesHeading, PromptBuilder.EarlierHeading, PromptBuilder.GuidanceHeading,
+        PromptBuilder.FeedbackHeading,
     ];
 
     private static readonly HashSet<string> CategoryNames =
@@ -63,6 +67,7 @@ public sealed class PromptSections
                 .Where(l => l.StartsWith("- ", StringComparison.Ordinal))
                 .Select(l => l[2..].Trim())
                 .Where(l => l.Length > 0)],
+            Feedback = string.Join('\n', sections.GetValueOrDefault(PromptBuilder.FeedbackHeading, []).Skip(1)).Trim(),
         };
     }
 

@@ -27,6 +27,11 @@ internal static partial class SimulatedWriter
             "seo_optimization" => WriteSeo(brief),
             _ => WriteGeneric(brief),
         };
+        // A revision says what it answers, so that versions side by side show why they differ.
+        if (prompt.Feedback.Length > 0)
+        {
+            body = string.Concat(prompt.Feedback.Split('\n').Where(l => l.Trim().Length > 0).Select(l => $"> **Revised after your feedback:** {l.Trim()}\n")) + "\n" + body;
+        }
         return body.TrimEnd() + "\n";
     }
 

@@ -89,6 +89,9 @@ public class PipelineStep
     public StepType StepType { get; set; }
     public int Order { get; set; }
     public required string PromptTemplate { get; set; }
+
+    /// <summary>Once generated, the step waits (awaiting_approval) until a person approves, edits or rejects it.</summary>
+    public bool RequiresApproval { get; set; }
 }
 
 public class PipelineRun
@@ -157,6 +160,57 @@ public class StepRun
     public DateTime? StartedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
     public string? Error { get; set; }
+
+    /// <summary>Copied from the step (or set by a reject): the run waits for a person once this step has generated.</summary>
+    public bool RequiresApproval { get; set; }
+
+    /// <summary>What a person asked to change (reject, regenerate); the step's prompt carries it. Null for a first generation.</summary>
+    public string? Feedback { get; set; }
+
+    /// <summary>The person whose reject or regenerate prepared this step run; its versions are credited to them.</summary>
+    public string? RequestedById { get; set; }
+
+    /// <summary>How many candidates to generate (regenerate with variants); more than one always waits for a pick.</summary>
+    public int Variants { get; set; } = 1;
+
+    /// <summary>The number of the <see cref="StepVersion"/> this step run's output is; null for a step that produced none.</summary>
+    public int? SelectedVersion { get; set; }
+
+    /// <summary>Kept as it was by a regenerate with <c>downstream: keep</c>: it was made from an older version of an earlier step.</summary>
+    public bool BasedOnOlderVersion { get; set; }
+
+    /// <summary>Copied unchanged from an earlier attempt, without a model call (a continuation or a regenerate).</summary>
+    public int? ReusedFromStepRunId { get; set; }
+}
+
+/// <summary>
+/// One version of one step's output in one run, kept for good (docs/decisions/0014): generated, edited by a person,
+/// regenerated with feedback, or one of several variants. Exactly one per (run, step order) is selected: the output
+/// the later steps receive.
+/// </summary>
+public class StepVersion
+{
+    public int Id { get; set; }
+    public int RunId { get; set; }
+    public int StepOrder { get; set; }
+
+    /// <summary>The step run that produced it (or, for an edit, the one it was approved on).</summary>
+    public int StepRunId { get; set; }
+
+    /// <summary>1, 2, … per (run, step order), in the order they were made.</summary>
+    public int Version { get; set; }
+
+    public StepVersionSource Source { get; set; }
+    public string OutputContent { get; set; } = "";
+    public string? Feedback { get; set; }
+
+    /// <summary>The user whose action made it (the run's creator for a first generation).</summary>
+    public string? CreatedById { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public int InputTokens { get; set; }
+    public int OutputTokens { get; set; }
+    public bool Selected { get; set; }
 }
 
 /// <summary>A creator's steer sent mid-run; every step that starts after it arrived uses it.</summary>

@@ -66,6 +66,7 @@ public static class EnumDisplay
     public static string Of(RunStatus status) => status switch
     {
         RunStatus.InProgress => "In progress",
+        RunStatus.AwaitingApproval => "Awaiting approval",
         _ => status.ToString(),
     };
 }

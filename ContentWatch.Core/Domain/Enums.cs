@@ -15,8 +15,14 @@ public enum KnowledgeCategory { BrandVoice, StyleGuide, Analytics, Reference }
 /// <summary>What a pipeline step does; it decides which knowledge categories the step retrieves.</summary>
 public enum StepType { ScriptGeneration, BrandVoiceCheck, ThumbnailConcept, SeoOptimization }
 
-/// <summary>Run life cycle: idle → pending → in_progress → completed | failed | cancelled.</summary>
-public enum RunStatus { Idle, Pending, InProgress, Completed, Failed, Cancelled }
+/// <summary>
+/// Run life cycle: idle → pending → in_progress → completed | failed | cancelled, and in_progress → awaiting_approval
+/// while a gated step waits for a person (then pending again when approved or rejected, or cancelled).
+/// </summary>
+public enum RunStatus { Idle, Pending, InProgress, Completed, Failed, Cancelled, AwaitingApproval }
 
-/// <summary>Step life cycle: pending → in_progress → completed | failed | cancelled.</summary>
-public enum StepStatus { Pending, InProgress, Completed, Failed, Cancelled }
+/// <summary>Step life cycle: pending → in_progress → completed | failed | cancelled, or awaiting_approval at a gate.</summary>
+public enum StepStatus { Pending, InProgress, Completed, Failed, Cancelled, AwaitingApproval }
+
+/// <summary>How a version of a step's output came about (docs/decisions/0014).</summary>
+public enum StepVersionSource { Generated, Edited, Regenerated, Variant }

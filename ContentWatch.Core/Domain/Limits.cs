@@ -19,5 +19,8 @@ public static class Limits
     public const int Topic = 500;
     public const int InputsTotal = 10_000;
     public const int Guidance = 4_000;
+    public const int Feedback = 4_000;
+    public const int EditedOutput = 200_000;
+    public const int MaxVariants = 4;
     public const int RequestBodyBytes = 1_000_000;
 }

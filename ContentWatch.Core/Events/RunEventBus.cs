@@ -49,7 +49,7 @@ public sealed class RunEventBus
     public async ValueTask<RunEvent> PublishAsync(RunEvent runEvent, Func<RunEvent, Task>? persist = null)
     {
         var starts = runEvent.Type == RunEventType.RunStarted;
-        var channel = await ChannelAsync(runEvent.RunId, reseed: starts || runEvent.Type is RunEventType.GuidanceReceived or RunEventType.RunCancelled, gap: starts ? ResumeGap : 0);
+        var channel = await ChannelAsync(runEvent.RunId, reseed: starts || runEvent.Type is RunEventType.GuidanceReceived or RunEventType.RunCancelled or RunEventType.StepApproved or RunEventType.StepRejected, gap: starts ? ResumeGap : 0);
         await channel.Publishing.WaitAsync();
         RunEvent numbered;
         try
@@ -173,7 +173,9 @@ public sealed class RunEventBus
             {
                 lock (_gate)
                 {
-                    return _subscribers.Count == 0 && _history.Count > 0 && _history[^1].IsFinal;
+                    // A run awaiting approval may wait for days: like a finished one, its events need not stay in memory.
+                    return _subscribers.Count == 0 && _history.Count > 0
+                        && (_history[^1].IsFinal || _history[^1].Type == RunEventType.StepAwaitingApproval);
                 }
             }
         }

@@ -17,6 +17,15 @@ public enum RunEventType
     RunFailed,
     RunCancelled,
     GuidanceReceived,
+
+    /// <summary>A gated step has generated; the run waits (holding nothing) for a person.</summary>
+    StepAwaitingApproval,
+
+    /// <summary>A person approved a waiting step (as generated, edited, or a picked variant); the run continues.</summary>
+    StepApproved,
+
+    /// <summary>A person rejected a waiting step with feedback; it is generated again and waits again.</summary>
+    StepRejected,
 }
 
 public static class RunEventTypeExtensions

@@ -143,6 +143,14 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
                     InputTokens = step.InputTokens, OutputTokens = step.OutputTokens,
                 });
             }
+            else if (step.Status == StepStatus.AwaitingApproval)
+            {
+                events.Add(stepEvent with
+                {
+                    Type = RunEventType.StepAwaitingApproval, StepStatus = StepStatus.AwaitingApproval, RunStatus = run.Status, Text = null,
+                    At = step.CompletedAt ?? run.UpdatedAt, InputTokens = step.InputTokens, OutputTokens = step.OutputTokens,
+                });
+            }
             else if (step.Status is StepStatus.Failed or StepStatus.Cancelled)
             {
                 events.Add(stepEvent with { Type = RunEventType.StepFailed, StepStatus = step.Status, Text = null, Error = step.Error });

@@ -28,6 +28,7 @@ public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<PipelineRun> Runs => Set<PipelineRun>();
     public DbSet<StepRun> StepRuns => Set<StepRun>();
     public DbSet<RunGuidance> Guidance => Set<RunGuidance>();
+    public DbSet<StepVersion> StepVersions => Set<StepVersion>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
@@ -117,6 +118,7 @@ public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext
         configurationBuilder.Properties<StepType>().HaveConversion<SnakeCaseEnumConverter<StepType>>().HaveMaxLength(32);
         configurationBuilder.Properties<RunStatus>().HaveConversion<SnakeCaseEnumConverter<RunStatus>>().HaveMaxLength(32);
         configurationBuilder.Properties<StepStatus>().HaveConversion<SnakeCaseEnumConverter<StepStatus>>().HaveMaxLength(32);
+        configurationBuilder.Properties<StepVersionSource>().HaveConversion<SnakeCaseEnumConverter<StepVersionSource>>().HaveMaxLength(32);
     }
 
     // The caller's transaction (or ambient one) makes the save and the bump one unit already, and its owner runs

@@ -28,6 +28,8 @@ public static class EngineExtensions
         services.AddSingleton<RunScheduler>();
         services.AddSingleton<RunTrigger>();
         services.AddSingleton<RunControl>();
+        services.AddSingleton<Editorial.EditorialLoop>();
+        services.AddSingleton<Editorial.StepVersions>();
         services.AddSingleton<PipelineExecutor>();
         services.AddSingleton<RunRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<RunRecovery>());

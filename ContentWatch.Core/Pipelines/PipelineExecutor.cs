@@ -175,8 +175,13 @@ public sealed class PipelineExecutor(
         }
         var steps = await db.Steps.AsNoTracking().Include(s => s.Agent)
             .Where(s => s.TemplateId == run.TemplateId).OrderBy(s => s.Order).ToListAsync(CancellationToken.None);
+        // The current attempt's own completed rows count too: a continuation (approve, reject, regenerate) starts its
+        // attempt with the steps it reuses already copied in, and with the step to generate again prepared as pending.
         var reusable = await db.StepRuns.AsNoTracking()
-            .Where(s => s.RunId == runId && s.Attempt >= run.BaseAttempt && s.Attempt < run.Attempt && s.Status == StepStatus.Completed)
+            .Where(s => s.RunId == runId && s.Attempt >= run.BaseAttempt && s.Attempt <= run.Attempt && s.Status == StepStatus.Completed)
+            .ToListAsync(CancellationToken.None);
+        var prepared = await db.StepRuns.AsNoTracking()
+            .Where(s => s.RunId == runId && s.Attempt == run.Attempt && s.Status == StepStatus.Pending)
             .ToListAsync(CancellationToken.None);
 
         var earlier = new List<EarlierOutput>();
@@ -199,8 +204,14 @@ public sealed class PipelineExecutor(
                         continue;
                     }
                     cancellationToken.ThrowIfCancellationRequested();
-                    (current, writer) = await StartStepAsync(fence, run, step, cancellationToken);
+                    (current, writer) = await StartStepAsync(fence, run, step, prepared.FirstOrDefault(s => s.StepOrder == step.Order), cancellationToken);
                     var output = await ExecuteStepAsync(fence, run, step, current, writer, earlier, cancellationToken);
+                    if (output is null)
+                    {
+                        // Awaiting approval: the execution ends here and holds nothing (no lease, thread or job) while
+                        // the run waits; approve or reject continues it through the trigger's path (Editorial/).
+                        return;
+                    }
                     earlier.Add(new EarlierOutput(step.Name, step.StepType, output));
                     current = null;
                     writer = null;
@@ -260,29 +271,55 @@ public sealed class PipelineExecutor(
         fence.Ensure(await fence.Owned(db).ExecuteUpdateAsync(s => s.SetProperty(r => r.LastEventSequence, r => r.LastEventSequence < sequence ? sequence : r.LastEventSequence), CancellationToken.None));
     }
 
-    private async Task<(StepRun, StepOutputWriter)> StartStepAsync(ExecutionFence fence, PipelineRun run, PipelineStep step, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the step run, or starts the one a continuation prepared (<paramref name="prepared"/>: a reject or a
+    /// regenerate, with its feedback and number of variants).
+    /// </summary>
+    private async Task<(StepRun, StepOutputWriter)> StartStepAsync(
+        ExecutionFence fence, PipelineRun run, PipelineStep step, StepRun? prepared, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var stepRun = new StepRun
         {
             RunId = run.Id, StepId = step.Id, StepName = step.Name, StepType = step.StepType, StepOrder = step.Order,
             AgentName = step.Agent.Name, Attempt = run.Attempt, Status = StepStatus.InProgress, StartedAt = now,
+            RequiresApproval = step.RequiresApproval,
         };
+        if (prepared is not null)
+        {
+            stepRun.Id = prepared.Id;
+            stepRun.RequiresApproval = prepared.RequiresApproval;
+            stepRun.Feedback = prepared.Feedback;
+            stepRun.Variants = prepared.Variants;
+            stepRun.RequestedById = prepared.RequestedById;
+        }
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             // The fence first: its update locks the run row (SQL Server) or the database (SQLite) until the
             // insert commits, so a step run is only ever created by the execution that owns the run.
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             fence.Ensure(await fence.Owned(db).ExecuteUpdateAsync(s => s.SetProperty(r => r.UpdatedAt, now), cancellationToken));
-            db.StepRuns.Add(stepRun);
-            await db.SaveChangesAsync(cancellationToken);
+            if (prepared is null)
+            {
+                db.StepRuns.Add(stepRun);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            else
+            {
+                await db.StepRuns.Where(s => s.Id == prepared.Id && s.Status == StepStatus.Pending).ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.Status, StepStatus.InProgress)
+                    .SetProperty(x => x.StepId, step.Id)
+                    .SetProperty(x => x.AgentName, step.Agent.Name)
+                    .SetProperty(x => x.StartedAt, now), cancellationToken);
+            }
             await transaction.CommitAsync(cancellationToken);
         }
         await PublishAsync(StepEvent(RunEventType.StepStarted, run, stepRun) with { StepStatus = StepStatus.InProgress, Text = step.Agent.Name });
         return (stepRun, new StepOutputWriter(dbFactory, clock, fence, stepRun.Id, TimeSpan.FromMilliseconds(Engine.PersistIntervalMs)));
     }
 
-    private async Task<string> ExecuteStepAsync(
+    /// <summary>The step's output, or null when it now awaits approval (the run waits; this execution ends).</summary>
+    private async Task<string?> ExecuteStepAsync(
         ExecutionFence fence, PipelineRun run, PipelineStep step, StepRun stepRun, StepOutputWriter writer, IReadOnlyList<EarlierOutput> earlier,
         CancellationToken cancellationToken)
     {
@@ -301,8 +338,13 @@ public sealed class PipelineExecutor(
             await ThinkAsync(run, stepRun, writer, $"Following {guidance.Count} guidance message(s) from the creator.");
         }
 
-        var prompt = PromptBuilder.Build(new StepPromptContext(
-            step.Name, step.StepType, step.PromptTemplate, run.Inputs, guidelines, earlier, guidance));
+        if (stepRun.Feedback is not null)
+        {
+            await ThinkAsync(run, stepRun, writer, "Generating again with the editor's feedback.");
+        }
+        var variants = Math.Max(1, stepRun.Variants);
+        var context = new StepPromptContext(step.Name, step.StepType, step.PromptTemplate, run.Inputs, guidelines, earlier, guidance, stepRun.Feedback);
+        var prompt = PromptBuilder.Build(variants > 1 ? context with { Feedback = VariantFeedback(stepRun.Feedback, 1, variants) } : context);
         await ThinkAsync(run, stepRun, writer,
             $"Prompt: {prompt.Length.ToString("N0", CultureInfo.InvariantCulture)} characters; model {agents.ModelName} at temperature {step.Agent.Temperature.ToString("0.0#", CultureInfo.InvariantCulture)}.");
 
@@ -329,15 +371,70 @@ public sealed class PipelineExecutor(
             throw new TimeoutException($"The model did not finish within {aiOptions.Value.StepTimeoutSeconds} s.");
         }
 
+        var source = variants > 1 ? StepVersionSource.Variant : stepRun.Feedback is null ? StepVersionSource.Generated : StepVersionSource.Regenerated;
+        var createdBy = stepRun.RequestedById ?? run.TriggeredById;
+        var versions = new List<StepVersion> { NewVersion(stepRun, source, writer.Output, inputTokens, outputTokens, createdBy) };
+        // Further candidates are generated whole, not streamed: the step's live output is the first one, and each
+        // candidate is a version the picker shows side by side.
+        for (var candidate = 2; candidate <= variants; candidate++)
+        {
+            await ThinkAsync(run, stepRun, writer, $"Writing variant {candidate} of {variants}.");
+            var variantPrompt = PromptBuilder.Build(context with { Feedback = VariantFeedback(stepRun.Feedback, candidate, variants) });
+            var text = new System.Text.StringBuilder();
+            int variantIn = 0, variantOut = 0;
+            try
+            {
+                await foreach (var update in agents.StreamAsync(step.Agent, variantPrompt, timeout.Token))
+                {
+                    variantIn = update.InputTokens ?? variantIn;
+                    variantOut = update.OutputTokens ?? variantOut;
+                    text.Append(update.TextDelta);
+                }
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The model did not finish within {aiOptions.Value.StepTimeoutSeconds} s.");
+            }
+            versions.Add(NewVersion(stepRun, source, text.ToString(), variantIn, variantOut, createdBy));
+            inputTokens += variantIn;
+            outputTokens += variantOut;
+        }
+
         await ThinkAsync(run, stepRun, writer,
             $"Done in {started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s; {inputTokens} input and {outputTokens} output tokens.");
+        if (stepRun.RequiresApproval || variants > 1)
+        {
+            await ThinkAsync(run, stepRun, writer, variants > 1
+                ? $"{variants} variants are ready; waiting for a person to pick one."
+                : "Waiting for a person to approve, edit or reject this step.");
+            // Stored (step, versions, and the run giving up its lease) with the number of the event announcing it.
+            await bus.PublishAsync(
+                StepEvent(RunEventType.StepAwaitingApproval, run, stepRun) with
+                {
+                    StepStatus = StepStatus.AwaitingApproval, RunStatus = RunStatus.AwaitingApproval, InputTokens = inputTokens, OutputTokens = outputTokens,
+                },
+                numbered => writer.FinishAsync(StepStatus.AwaitingApproval, null, inputTokens, outputTokens, numbered.Sequence, CancellationToken.None, versions, awaitApproval: true));
+            return null;
+        }
         // The step's end is stored with the number of the event announcing it: a page loaded right after
         // shows the whole output and follows events after that number, so it never gets the tail twice.
         await bus.PublishAsync(
             StepEvent(RunEventType.StepCompleted, run, stepRun) with { StepStatus = StepStatus.Completed, InputTokens = inputTokens, OutputTokens = outputTokens },
-            numbered => writer.FinishAsync(StepStatus.Completed, null, inputTokens, outputTokens, numbered.Sequence, CancellationToken.None));
+            numbered => writer.FinishAsync(StepStatus.Completed, null, inputTokens, outputTokens, numbered.Sequence, CancellationToken.None, versions));
         return writer.Output;
     }
+
+    private StepVersion NewVersion(StepRun stepRun, StepVersionSource source, string output, int inputTokens, int outputTokens, string? createdBy) => new()
+    {
+        RunId = stepRun.RunId, StepOrder = stepRun.StepOrder, StepRunId = stepRun.Id, Source = source, OutputContent = output,
+        Feedback = stepRun.Feedback, CreatedById = createdBy, CreatedAt = clock.GetUtcNow().UtcDateTime,
+        InputTokens = inputTokens, OutputTokens = outputTokens,
+    };
+
+    /// <summary>What each of several candidates is asked for on top of the feedback: to differ from the others.</summary>
+    private static string VariantFeedback(string? feedback, int candidate, int variants) =>
+        (string.IsNullOrWhiteSpace(feedback) ? "" : feedback.Trim() + "\n")
+        + $"This is candidate {candidate} of {variants}: take a clearly different angle from the other candidates.";
 
     private async Task ThinkAsync(PipelineRun run, StepRun stepRun, StepOutputWriter writer, string thought)
     {

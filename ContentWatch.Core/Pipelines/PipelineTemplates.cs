@@ -8,7 +8,8 @@ namespace ContentWatch.Core.Pipelines;
 /// <summary>What an admin sends to create or replace a template; the steps replace the old ones as a whole.</summary>
 public sealed record TemplateInput(string? Name, string? Description, bool? IsActive, IReadOnlyList<StepInput>? Steps);
 
-public sealed record StepInput(string? Name, string? StepType, int? Order, int? AgentId, string? PromptTemplate);
+/// <summary>A step of a template; <see cref="RequiresApproval"/> (default false) makes the run wait for a person once it has generated.</summary>
+public sealed record StepInput(string? Name, string? StepType, int? Order, int? AgentId, string? PromptTemplate, bool? RequiresApproval = null);
 
 /// <summary>The organization's pipeline templates and their ordered steps.</summary>
 public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, OrganizationAccess access)
@@ -191,5 +192,6 @@ public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbCo
             Order = s.Order!.Value,
             AgentId = s.AgentId!.Value,
             PromptTemplate = s.PromptTemplate!,
+            RequiresApproval = s.RequiresApproval ?? false,
         });
 }

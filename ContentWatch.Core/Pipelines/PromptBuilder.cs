@@ -16,7 +16,8 @@ public sealed record StepPromptContext(
     IReadOnlyDictionary<string, string> Inputs,
     IReadOnlyList<RetrievedDocument> Guidelines,
     IReadOnlyList<EarlierOutput> EarlierOutputs,
-    IReadOnlyList<string> Guidance);
+    IReadOnlyList<string> Guidance,
+    string? Feedback = null);
 
 /// <summary>
 /// Renders a step's user prompt as markdown with fixed section headings. The agent's system prompt goes
@@ -31,6 +32,7 @@ public static class PromptBuilder
     public const string GuidelinesHeading = "# Brand guidelines";
     public const string EarlierHeading = "# Earlier steps";
     public const string GuidanceHeading = "# Creator guidance";
+    public const string FeedbackHeading = "# Editor feedback";
 
     /// <summary>Replaces <c>{name}</c> placeholders with input values; unknown placeholders stay as written.</summary>
     public static string Render(string template, IReadOnlyDictionary<string, string> inputs)
@@ -93,6 +95,14 @@ public static class PromptBuilder
         if (context.Guidance.Count > 0)
         {
             AppendGuidance(prompt, context.Guidance, guidanceTokenBudget);
+        }
+
+        // Last, so that it is what the model reads just before answering: the editor rejected the previous version.
+        if (!string.IsNullOrWhiteSpace(context.Feedback))
+        {
+            prompt.Append('\n').Append(FeedbackHeading).Append('\n')
+                .Append("A person reviewed the previous version of this step and asked for this change:\n")
+                .Append(context.Feedback.Trim()).Append("\n\n");
         }
         return prompt.ToString().TrimEnd() + "\n";
     }

@@ -54,6 +54,16 @@ public sealed class RunControl(
             return Result<bool>.Ok(true);
         }
 
+        if (await CancelWaitingAsync(db, runId, now, cancellationToken) is { } waitingAttempt)
+        {
+            await bus.PublishAsync(new RunEvent
+            {
+                RunId = runId, Type = RunEventType.RunCancelled, Attempt = waitingAttempt, RunStatus = RunStatus.Cancelled,
+                Error = "Cancelled by a creator while it awaited approval.",
+            });
+            return Result<bool>.Ok(true);
+        }
+
         var flagged = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.InProgress)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
         if (flagged == 0)
@@ -62,6 +72,37 @@ public sealed class RunControl(
         }
         cancellations.Signal(runId);
         return Result<bool>.Ok(true);
+    }
+
+    /// <summary>
+    /// A run awaiting approval has no executor to signal: it ends here, with its waiting step, in one transaction that
+    /// re-checks the status under the write lock (an approve committed just before wins). Returns the attempt, or null.
+    /// </summary>
+    private static async Task<int?> CancelWaitingAsync(ContentWatchDbContext db, int runId, DateTime now, CancellationToken cancellationToken)
+    {
+        const string error = "Cancelled by a creator while it awaited approval.";
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var run = db.Database.IsSqlServer()
+                ? await RunTrigger.LockedRunSqlServer(db, runId).AsNoTracking().SingleAsync(cancellationToken)
+                : await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
+            if (run.Status != RunStatus.AwaitingApproval)
+            {
+                return (int?)null;
+            }
+            await db.StepRuns.Where(s => s.RunId == runId && s.Status == StepStatus.AwaitingApproval)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.Status, StepStatus.Cancelled)
+                    .SetProperty(x => x.Error, error), cancellationToken);
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Cancelled)
+                .SetProperty(r => r.Error, error)
+                .SetProperty(r => r.CompletedAt, now)
+                .SetProperty(r => r.UpdatedAt, now), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return run.Attempt;
+        });
     }
 
     /// <summary>Stores a creator's guidance, shows it to every watcher at once; every later step uses it.</summary>
@@ -85,7 +126,8 @@ public sealed class RunControl(
         {
             return errors.ToResult<RunGuidance>();
         }
-        if (run.Status is not (RunStatus.Pending or RunStatus.InProgress))
+        // A waiting run takes guidance too: the steps after the gate use it once the run continues.
+        if (run.Status is not (RunStatus.Pending or RunStatus.InProgress or RunStatus.AwaitingApproval))
         {
             return Result<RunGuidance>.Conflict($"Run {runId} is not running; guidance steers the steps still to come.");
         }

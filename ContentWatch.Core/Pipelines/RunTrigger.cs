@@ -85,7 +85,8 @@ public sealed class RunTrigger(
                 ? await LockedRunSqlServer(db, runId).SingleAsync(cancellationToken)
                 : await db.Runs.SingleAsync(r => r.Id == runId, cancellationToken);
 
-            if (run.IsActive)
+            // A waiting run continues only by approve or reject (Editorial/), which say what it continues with.
+            if (run.IsActive || run.Status == RunStatus.AwaitingApproval)
             {
                 return Claim.Refused(Result<PipelineRun>.Conflict(
                     $"Run {runId} is already {EnumNames<RunStatus>.Name(run.Status)}; wait for it to finish or cancel it."));

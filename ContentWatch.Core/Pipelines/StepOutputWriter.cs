@@ -77,8 +77,15 @@ internal sealed class StepOutputWriter(
     /// Writes what is left and the step's final state, with <paramref name="lastSequence"/> (the number of the
     /// event announcing the end, when there is one) in the same transaction.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="versions"/> are stored with it, the first one selected (the others of the step unselected).
+    /// With <paramref name="awaitApproval"/> the run, in the same transaction, becomes awaiting_approval and gives up
+    /// its lease: a process killed a moment later leaves a waiting run, never a half-waiting one. A cancel requested
+    /// meanwhile wins: nothing is written and the execution is cancelled.
+    /// </remarks>
     public async Task FinishAsync(
-        StepStatus status, string? error, int inputTokens, int outputTokens, long? lastSequence, CancellationToken cancellationToken)
+        StepStatus status, string? error, int inputTokens, int outputTokens, long? lastSequence, CancellationToken cancellationToken,
+        IReadOnlyList<StepVersion>? versions = null, bool awaitApproval = false)
     {
         var delta = _output.ToString(_persistedLength, _output.Length - _persistedLength);
         var thoughts = _thoughts.ToList();
@@ -97,10 +104,43 @@ internal sealed class StepOutputWriter(
         {
             await StoreSequenceAsync(db, sequence, cancellationToken);
         }
+        if (versions is { Count: > 0 })
+        {
+            await StoreVersionsAsync(db, versions, cancellationToken);
+        }
+        if (awaitApproval)
+        {
+            var waiting = await fence.Owned(db).Where(r => !r.CancelRequested).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.AwaitingApproval)
+                .SetProperty(r => r.UpdatedAt, now)
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+            if (waiting == 0)
+            {
+                fence.Ensure(await fence.Owned(db).CountAsync(cancellationToken));
+                throw new OperationCanceledException("A cancel was requested as the step finished.");
+            }
+        }
         await transaction.CommitAsync(cancellationToken);
         _persistedLength += delta.Length;
         EngineMetrics.OutputCharsWritten.Add(delta.Length);
         EngineMetrics.OutputCharsFinal.Add(_output.Length);
+    }
+
+    private async Task StoreVersionsAsync(ContentWatchDbContext db, IReadOnlyList<StepVersion> versions, CancellationToken cancellationToken)
+    {
+        var (runId, order) = (versions[0].RunId, versions[0].StepOrder);
+        var next = (await db.StepVersions.Where(v => v.RunId == runId && v.StepOrder == order).MaxAsync(v => (int?)v.Version, cancellationToken) ?? 0) + 1;
+        await db.StepVersions.Where(v => v.RunId == runId && v.StepOrder == order && v.Selected)
+            .ExecuteUpdateAsync(s => s.SetProperty(v => v.Selected, false), cancellationToken);
+        for (var i = 0; i < versions.Count; i++)
+        {
+            versions[i].Version = next + i;
+            versions[i].Selected = i == 0;
+            db.StepVersions.Add(versions[i]);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await db.StepRuns.Where(s => s.Id == stepRunId).ExecuteUpdateAsync(s => s.SetProperty(x => x.SelectedVersion, next), cancellationToken);
     }
 
     private async Task StoreSequenceAsync(ContentWatchDbContext db, long lastSequence, CancellationToken cancellationToken)

@@ -21,6 +21,7 @@ public static class OrganizationEndpoints
         organization.MapKnowledgeEndpoints();
         organization.MapTemplateEndpoints();
         organization.MapRunEndpoints();
+        organization.MapEditorialEndpoints();
         return app;
     }
 

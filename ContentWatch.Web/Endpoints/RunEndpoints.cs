@@ -15,12 +15,13 @@ public sealed record CreateRunRequest(int? TemplateId, Dictionary<string, JsonEl
 public sealed record StepRunResponse(
     int Id, int? StepId, string StepName, string StepType, int StepOrder, string? AgentName, int Attempt, string Status,
     IReadOnlyList<string> AgentThoughts, string OutputContent, int InputTokens, int OutputTokens,
-    DateTime? StartedAt, DateTime? CompletedAt, string? Error)
+    DateTime? StartedAt, DateTime? CompletedAt, string? Error, bool RequiresApproval, int? SelectedVersion, bool BasedOnOlderVersion,
+    int? ReusedFromStepRunId)
 {
     public static StepRunResponse From(StepRun s) => new(
         s.Id, s.StepId, s.StepName, EnumNames<StepType>.Name(s.StepType), s.StepOrder, s.AgentName, s.Attempt,
         EnumNames<StepStatus>.Name(s.Status), s.AgentThoughts, s.OutputContent, s.InputTokens, s.OutputTokens,
-        s.StartedAt, s.CompletedAt, s.Error);
+        s.StartedAt, s.CompletedAt, s.Error, s.RequiresApproval, s.SelectedVersion, s.BasedOnOlderVersion, s.ReusedFromStepRunId);
 }
 
 public sealed record RunResponse(

@@ -5,7 +5,7 @@ using ContentWatch.Web.Extensions;
 
 namespace ContentWatch.Web.Endpoints;
 
-public sealed record StepResponse(int Id, string Name, string StepType, int Order, int AgentId, string AgentName, string PromptTemplate);
+public sealed record StepResponse(int Id, string Name, string StepType, int Order, int AgentId, string AgentName, string PromptTemplate, bool RequiresApproval);
 
 public sealed record TemplateResponse(
     int Id, string Name, string Description, bool IsActive, DateTime CreatedAt, DateTime UpdatedAt, IReadOnlyList<StepResponse> Steps)
@@ -13,7 +13,7 @@ public sealed record TemplateResponse(
     public static TemplateResponse From(PipelineTemplate t) => new(
         t.Id, t.Name, t.Description, t.IsActive, t.CreatedAt, t.UpdatedAt,
         [.. t.Steps.OrderBy(s => s.Order).Select(s => new StepResponse(
-            s.Id, s.Name, EnumNames<StepType>.Name(s.StepType), s.Order, s.AgentId, s.Agent.Name, s.PromptTemplate))]);
+            s.Id, s.Name, EnumNames<StepType>.Name(s.StepType), s.Order, s.AgentId, s.Agent.Name, s.PromptTemplate, s.RequiresApproval))]);
 }
 
 public static class TemplateEndpoints

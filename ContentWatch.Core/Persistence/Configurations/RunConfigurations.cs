@@ -35,6 +35,22 @@ internal sealed class StepRunConfiguration : IEntityTypeConfiguration<StepRun>
         // One row per step per attempt: a second executor of the same attempt cannot insert a duplicate.
         builder.HasIndex(s => new { s.RunId, s.Attempt, s.StepOrder }).IsUnique();
         builder.HasOne(s => s.Step).WithMany().HasForeignKey(s => s.StepId).OnDelete(DeleteBehavior.SetNull);
+        builder.Property(s => s.Feedback).HasMaxLength(Limits.Feedback);
+        builder.Property(s => s.Variants).HasDefaultValue(1);
+        builder.Property(s => s.RequestedById).HasMaxLength(450);
+    }
+}
+
+internal sealed class StepVersionConfiguration : IEntityTypeConfiguration<StepVersion>
+{
+    public void Configure(EntityTypeBuilder<StepVersion> builder)
+    {
+        builder.Property(v => v.Feedback).HasMaxLength(Limits.Feedback);
+        builder.Property(v => v.CreatedById).HasMaxLength(450);
+        builder.HasIndex(v => new { v.RunId, v.StepOrder, v.Version }).IsUnique();
+        // Goes with its run. No key to the step run: SQL Server refuses a second cascade path from the run, and a
+        // version outlives nothing the run does not.
+        builder.HasOne<PipelineRun>().WithMany().HasForeignKey(v => v.RunId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

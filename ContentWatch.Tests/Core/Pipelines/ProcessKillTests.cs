@@ -128,7 +128,7 @@ public sealed class ProcessKillTests
     }
 
     /// <summary>ContentWatch.Web started with <c>dotnet</c> on a loopback port, as an operator would.</summary>
-    private sealed class AppProcess : IAsyncDisposable
+    internal sealed class AppProcess : IAsyncDisposable
     {
         private readonly Process _process;
 

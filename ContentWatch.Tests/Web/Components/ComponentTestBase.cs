@@ -51,6 +51,8 @@ public abstract class ComponentTestBase : BunitContext
         Forward<RunTrigger>();
         Forward<RunLauncher>();
         Forward<RunControl>();
+        Forward<ContentWatch.Core.Editorial.EditorialLoop>();
+        Forward<ContentWatch.Core.Editorial.StepVersions>();
         Forward<ContentWatch.Core.Idempotency.IdempotentOperations>();
         Forward<AgentProfiles>();
         Forward<KnowledgeBase>();

@@ -346,6 +346,9 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                         .HasMaxLength(20000)
                         .HasColumnType("nvarchar(max)");
 
+                    b.Property<bool>("RequiresApproval")
+                        .HasColumnType("bit");
+
                     b.Property<string>("StepType")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -455,10 +458,17 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<int>("Attempt")
                         .HasColumnType("int");
 
+                    b.Property<bool>("BasedOnOlderVersion")
+                        .HasColumnType("bit");
+
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("datetime2");
 
                     b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)");
+
+                    b.Property<string>("Feedback")
                         .HasMaxLength(4000)
                         .HasColumnType("nvarchar(4000)");
 
@@ -472,7 +482,20 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<int>("OutputTokens")
                         .HasColumnType("int");
 
+                    b.Property<string>("RequestedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("nvarchar(450)");
+
+                    b.Property<bool>("RequiresApproval")
+                        .HasColumnType("bit");
+
+                    b.Property<int?>("ReusedFromStepRunId")
+                        .HasColumnType("int");
+
                     b.Property<int>("RunId")
+                        .HasColumnType("int");
+
+                    b.Property<int?>("SelectedVersion")
                         .HasColumnType("int");
 
                     b.Property<DateTime?>("StartedAt")
@@ -499,6 +522,11 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
 
+                    b.Property<int>("Variants")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int")
+                        .HasDefaultValue(1);
+
                     b.HasKey("Id");
 
                     b.HasIndex("StepId");
@@ -507,6 +535,63 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("StepRuns");
+                });
+
+            modelBuilder.Entity("ContentWatch.Core.Domain.StepVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("nvarchar(450)");
+
+                    b.Property<string>("Feedback")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)");
+
+                    b.Property<int>("InputTokens")
+                        .HasColumnType("int");
+
+                    b.Property<string>("OutputContent")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<int>("OutputTokens")
+                        .HasColumnType("int");
+
+                    b.Property<int>("RunId")
+                        .HasColumnType("int");
+
+                    b.Property<bool>("Selected")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<int>("StepOrder")
+                        .HasColumnType("int");
+
+                    b.Property<int>("StepRunId")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "StepOrder", "Version")
+                        .IsUnique();
+
+                    b.ToTable("StepVersions");
                 });
 
             modelBuilder.Entity("ContentWatch.Core.Idempotency.IdempotencyRecord", b =>
@@ -845,6 +930,15 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Navigation("Run");
 
                     b.Navigation("Step");
+                });
+
+            modelBuilder.Entity("ContentWatch.Core.Domain.StepVersion", b =>
+                {
+                    b.HasOne("ContentWatch.Core.Domain.PipelineRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -328,6 +328,9 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(20000)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RequiresApproval")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("StepType")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -431,10 +434,17 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Property<int>("Attempt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("BasedOnOlderVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Feedback")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
@@ -448,7 +458,20 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Property<int>("OutputTokens")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("RequestedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("RequiresApproval")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ReusedFromStepRunId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("SelectedVersion")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("StartedAt")
@@ -475,6 +498,11 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Variants")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(1);
+
                     b.HasKey("Id");
 
                     b.HasIndex("StepId");
@@ -483,6 +511,61 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("StepRuns");
+                });
+
+            modelBuilder.Entity("ContentWatch.Core.Domain.StepVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Feedback")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("InputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OutputContent")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("OutputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Selected")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("StepOrder")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StepRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "StepOrder", "Version")
+                        .IsUnique();
+
+                    b.ToTable("StepVersions");
                 });
 
             modelBuilder.Entity("ContentWatch.Core.Idempotency.IdempotencyRecord", b =>
@@ -814,6 +897,15 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Navigation("Run");
 
                     b.Navigation("Step");
+                });
+
+            modelBuilder.Entity("ContentWatch.Core.Domain.StepVersion", b =>
+                {
+                    b.HasOne("ContentWatch.Core.Domain.PipelineRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

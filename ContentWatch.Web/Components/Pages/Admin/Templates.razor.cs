@@ -50,6 +50,7 @@ public sealed partial class Templates
         _editing.Steps.AddRange(template.Steps.OrderBy(s => s.Order).Select(s => new StepDraft
         {
             Name = s.Name, StepType = EnumNames<StepType>.Name(s.StepType), AgentId = s.AgentId, PromptTemplate = s.PromptTemplate,
+            RequiresApproval = s.RequiresApproval,
         }));
     }
 
@@ -81,7 +82,7 @@ public sealed partial class Templates
         {
             // The order is the position in the editor: reordering is moving, not renumbering.
             var input = new TemplateInput(_editing!.Name, _editing.Description, _editing.IsActive,
-                [.. _editing.Steps.Select((s, i) => new StepInput(s.Name, s.StepType, i + 1, s.AgentId, s.PromptTemplate))]);
+                [.. _editing.Steps.Select((s, i) => new StepInput(s.Name, s.StepType, i + 1, s.AgentId, s.PromptTemplate, s.RequiresApproval))]);
             var result = _editingId is { } id
                 ? await PipelineTemplates.UpdateAsync(Organization.Id, id, await ActorAsync(), input)
                 : await PipelineTemplates.CreateAsync(Organization.Id, await ActorAsync(), input);
@@ -130,5 +131,6 @@ public sealed partial class Templates
         public string StepType { get; set; } = "script_generation";
         public int? AgentId { get; set; }
         public string PromptTemplate { get; set; } = "";
+        public bool RequiresApproval { get; set; }
     }
 }

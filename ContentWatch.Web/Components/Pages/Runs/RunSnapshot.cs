@@ -45,6 +45,9 @@ public sealed record RunSummary
     public string? Topic => Inputs.GetValueOrDefault("topic");
 
     public bool IsActive => Status is RunStatus.Pending or RunStatus.InProgress;
+
+    /// <summary>A gated step waits for a person; the run holds nothing meanwhile.</summary>
+    public bool IsAwaitingApproval => Status == RunStatus.AwaitingApproval;
 }
 
 /// <summary>
@@ -120,6 +123,15 @@ public sealed record RunSnapshot
                 // The step that was running stops with the run.
                 Steps = [.. Steps.Select(s => s.Status == StepStatus.InProgress ? s with { Status = StepStatus.Cancelled } : s)],
             },
+            // The run waits for a person: the step holds its output, the run nothing (decision 0014).
+            RunEventType.StepAwaitingApproval => WithStep(e, s => s with
+            {
+                Status = StepStatus.AwaitingApproval, InputTokens = e.InputTokens ?? s.InputTokens, OutputTokens = e.OutputTokens ?? s.OutputTokens,
+            }).WithSummary(s => s with { Status = RunStatus.AwaitingApproval }),
+            // Approved or rejected: the run continues as a new attempt, whose run_started reloads the stored run.
+            RunEventType.StepApproved => WithStep(e, s => s with { Status = StepStatus.Completed }).WithSummary(s => s with { Status = RunStatus.Pending }),
+            RunEventType.StepRejected => WithStep(e, s => s with { Status = StepStatus.Pending, Error = null })
+                .WithSummary(s => s with { Status = RunStatus.Pending }),
             RunEventType.GuidanceReceived when e.Text is { } text && !Guidance.Any(g => g.Text == text && g.At == e.At) =>
                 this with { Guidance = Guidance.Add(new GuidanceNote(text, e.At, e.UserName)) },
             _ => this,

@@ -64,6 +64,12 @@ public sealed partial class RunView
     private IdempotentOperations Once { get; set; } = default!;
 
     [Inject]
+    private ContentWatch.Core.Editorial.EditorialLoop Editorial { get; set; } = default!;
+
+    [Inject]
+    private ContentWatch.Core.Editorial.StepVersions Versions { get; set; } = default!;
+
+    [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
     [Inject]
@@ -110,12 +116,13 @@ public sealed partial class RunView
         });
     }
 
-    private bool IsActive => Snapshot?.Summary.IsActive == true;
+    // A waiting run holds nothing, but its main action is still Cancel: Run again would answer 409.
+    private bool IsActive => Snapshot?.Summary is { } summary && (summary.IsActive || summary.IsAwaitingApproval);
 
     /// <summary>The main action's label and CSS icon (app.css).</summary>
     private (string Label, string Icon) MainAction => Snapshot?.Summary.Status switch
     {
-        RunStatus.Pending or RunStatus.InProgress => ("Cancel", "cw-icon-stop"),
+        RunStatus.Pending or RunStatus.InProgress or RunStatus.AwaitingApproval => ("Cancel", "cw-icon-stop"),
         // Resume picks up at the first unfinished step; Run again starts a new attempt.
         RunStatus.Failed or RunStatus.Cancelled => ("Resume", "cw-icon-play"),
         RunStatus.Idle => ("Run pipeline", "cw-icon-play"),
@@ -186,6 +193,68 @@ public sealed partial class RunView
         {
             _busy = false;
         }
+    }
+
+    // One key per approval intent (the step run and what is sent): a double click approves once.
+    private async Task<bool> ApproveStepAsync(int stepRunId, string? output)
+    {
+        var userId = (await AuthenticationState).User.UserId();
+        var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/steps/{stepRunId}/approve", $"approve-{stepRunId}-{IdempotencyStore.Fingerprint(output ?? "")}",
+            IdempotencyStore.Fingerprint(output ?? ""),
+            async ct => (await Editorial.ApproveAsync(Organization.Id, RunId, stepRunId, userId, new(output), ct)).Map(r => r.Id));
+        return await AfterEditorialAsync(result.Succeeded, result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail);
+    }
+
+    private async Task<bool> RejectStepAsync(int stepRunId, string feedback)
+    {
+        var userId = (await AuthenticationState).User.UserId();
+        var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/steps/{stepRunId}/reject", $"reject-{stepRunId}-{IdempotencyStore.Fingerprint(feedback)}",
+            IdempotencyStore.Fingerprint(feedback),
+            async ct => (await Editorial.RejectAsync(Organization.Id, RunId, stepRunId, userId, new(feedback), ct)).Map(r => r.Id));
+        return await AfterEditorialAsync(result.Succeeded, result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail);
+    }
+
+    // One delegate for every panel: a new one per render would look like a change to them.
+    private Func<int, string?, int, bool, Task<bool>>? _regenerateDelegate;
+
+    private Func<int, string?, int, bool, Task<bool>> _regenerate => _regenerateDelegate ??= RegenerateStepAsync;
+
+    private async Task<bool> RegenerateStepAsync(int stepRunId, string? feedback, int variants, bool keep)
+    {
+        var userId = (await AuthenticationState).User.UserId();
+        var input = new ContentWatch.Core.Editorial.RegenerateInput(feedback, variants, keep ? ContentWatch.Core.Editorial.EditorialLoop.Keep : ContentWatch.Core.Editorial.EditorialLoop.Rerun);
+        var fingerprint = IdempotencyStore.Fingerprint($"{feedback}|{variants}|{keep}");
+        var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/steps/{stepRunId}/regenerate", $"regenerate-{stepRunId}-{ShownState}-{fingerprint}", fingerprint,
+            async ct => (await Editorial.RegenerateAsync(Organization.Id, RunId, stepRunId, userId, input, ct)).Map(r => r.Id));
+        return await AfterEditorialAsync(result.Succeeded, result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail);
+    }
+
+    private async Task<IReadOnlyList<ContentWatch.Core.Editorial.StepVersionView>> LoadVariantsAsync(int stepOrder)
+    {
+        var userId = (await AuthenticationState).User.UserId();
+        var result = await Versions.ListAsync(Organization.Id, RunId, stepOrder, userId);
+        return result.Succeeded ? result.Value! : [];
+    }
+
+    private async Task<bool> PickVariantAsync(int stepRunId, int versionId)
+    {
+        var userId = (await AuthenticationState).User.UserId();
+        var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/steps/{stepRunId}/approve", $"pick-{stepRunId}-{versionId}",
+            IdempotencyStore.Fingerprint(versionId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            async ct => (await Editorial.ApproveAsync(Organization.Id, RunId, stepRunId, userId, new(VariantId: versionId), ct)).Map(r => r.Id));
+        return await AfterEditorialAsync(result.Succeeded, result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail);
+    }
+
+    private async Task<bool> AfterEditorialAsync(bool succeeded, string? detail)
+    {
+        if (!succeeded)
+        {
+            Snackbar.Add(detail ?? "That did not go through.", Severity.Warning);
+            return false;
+        }
+        // Pending is stored without an event of its own: show it now; the new attempt's events follow.
+        await _progress!.ReloadAsync();
+        return true;
     }
 
     private async Task<bool> SendGuidanceAsync(string text)

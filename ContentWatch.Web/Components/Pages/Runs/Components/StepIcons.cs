@@ -25,6 +25,7 @@ public static class StepIcons
         StepStatus.Cancelled => "cancelled",
         StepStatus.InProgress => "running",
         StepStatus.Pending => "pending",
+        StepStatus.AwaitingApproval => "awaiting approval",
         _ => "waiting",
     };
 }
