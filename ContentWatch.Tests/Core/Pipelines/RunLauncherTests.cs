@@ -84,6 +84,9 @@ public sealed class RunLauncherTests(ContentWatchFactory factory) : IClassFixtur
         var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(Ct);
         await scheduler.Shutdown(waitForJobsToComplete: false, Ct);
         var (orgId, userId, templateId) = await AlphaAsync();
+        // Runs the class's other tests launched may still hold the executor slots; while they do, the dispatcher
+        // queues a new run without asking Quartz (seen once in CI), and the refusal this test is about never comes.
+        await WaitUntilNoRunIsActiveAsync();
         var runsBefore = await RunCountAsync();
 
         var result = await app.Services.GetRequiredService<RunLauncher>().LaunchAsync(orgId, userId, new LaunchInput(templateId, "Moka pot"), Ct);
@@ -95,6 +98,21 @@ public sealed class RunLauncherTests(ContentWatchFactory factory) : IClassFixtur
         await using var db = factory.CreateDbContext();
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, Ct);
         Assert.Equal((RunStatus.Idle, 0), (run.Status, run.Attempt));
+    }
+
+    private async Task WaitUntilNoRunIsActiveAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            await using var db = factory.CreateDbContext();
+            if (!await db.Runs.AnyAsync(r => r.Status == RunStatus.Pending || r.Status == RunStatus.InProgress, Ct))
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "Runs of other tests were still active after 90 s.");
+            await Task.Delay(100, Ct);
+        }
     }
 
     private RunLauncher Launcher => factory.Services.GetRequiredService<RunLauncher>();

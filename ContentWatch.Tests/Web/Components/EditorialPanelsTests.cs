@@ -1,4 +1,5 @@
 using Bunit;
+using ContentWatch.Web.Components.Pages.Runs;
 using ContentWatch.Web.Components.Pages.Runs.Components;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -16,8 +17,10 @@ public sealed class EditorialPanelsTests : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-        Render<MudPopoverProvider>();
+        _popovers = Render<MudPopoverProvider>();
     }
+
+    private readonly IRenderedComponent<MudPopoverProvider> _popovers;
 
     [Fact]
     public void Versions_ComparedByDefault_AreTheOneInUseAndTheOneBeforeIt_WithItsFeedback()
@@ -76,5 +79,32 @@ public sealed class EditorialPanelsTests : BunitContext
 
         Assert.Equal([22], used);
         Assert.All(chooser.FindAll("button"), b => Assert.False(b.HasAttribute("disabled")));
+    }
+
+    [Fact]
+    public async Task VersionsPanel_LoadsTheChosenStepsVersions_AndComparesThem()
+    {
+        StepSnapshot Step(int order, string name) => new() { Order = order, Name = name, StepType = ContentWatch.Core.Domain.StepType.ScriptGeneration };
+        var asked = new List<int>();
+        var panel = Render<VersionsPanel>(p => p.Add(x => x.Steps, [Step(1, "Script"), Step(2, "Thumbnail concepts")]).Add(x => x.Attempt, 3)
+            .Add(x => x.Load, order =>
+            {
+                asked.Add(order);
+                return Task.FromResult<IReadOnlyList<ContentWatch.Core.Editorial.StepVersionView>>(
+                [
+                    new(31, 1, ContentWatch.Core.Domain.StepVersionSource.Generated, "A red mug.", null, null, At, 0, 0, false, 7),
+                    new(32, 2, ContentWatch.Core.Domain.StepVersionSource.Variant, "A blue mug.", null, "Ana", At, 0, 0, true, 8),
+                ]);
+            }));
+        Assert.Empty(panel.FindAll(".cw-diff"));
+
+        await panel.Find(".mud-input-control").MouseDownAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        _popovers.WaitForAssertion(() => Assert.Contains(_popovers.FindAll(".mud-list-item"), i => i.TextContent.Trim() == "2. Thumbnail concepts"));
+        await _popovers.FindAll(".mud-list-item").Single(i => i.TextContent.Trim() == "2. Thumbnail concepts").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+
+        panel.WaitForAssertion(() => Assert.Equal("Changes from version 1 to version 2", panel.Find(".cw-diff").GetAttribute("aria-label")));
+        Assert.Equal([2], asked);
+        Assert.Equal(["removed: red"], panel.FindAll(".cw-diff del").Select(d => d.TextContent));
+        Assert.Equal(["added: blue"], panel.FindAll(".cw-diff ins").Select(d => d.TextContent));
     }
 }

@@ -8,6 +8,9 @@ namespace ContentWatch.Web.Components.Pages.Runs.Components;
 public sealed record VersionChoice(
     int Id, int Version, string Source, string Output, string? Feedback, string? CreatedBy, DateTime CreatedAt, bool Selected)
 {
+    public static VersionChoice Of(Core.Editorial.StepVersionView v) => new(
+        v.Id, v.Version, Core.Domain.EnumNames<Core.Domain.StepVersionSource>.Name(v.Source), v.OutputContent, v.Feedback, v.CreatedBy, v.CreatedAt, v.Selected);
+
     public string Describe() =>
         $"Version {Version} · {Source}{(CreatedBy is null ? "" : " by " + CreatedBy)}{(Selected ? " · in use" : "")}";
 }
