@@ -97,7 +97,9 @@ public sealed class EditorialPanelsTests : BunitContext
                 ]);
             }));
         Assert.Empty(panel.FindAll(".cw-diff"));
+        Assert.Empty(panel.FindAll(".mud-select"));
 
+        await panel.FindAll("button").Single(b => b.TextContent.Trim() == "Compare versions").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
         await panel.Find(".mud-input-control").MouseDownAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
         _popovers.WaitForAssertion(() => Assert.Contains(_popovers.FindAll(".mud-list-item"), i => i.TextContent.Trim() == "2. Thumbnail concepts"));
         await _popovers.FindAll(".mud-list-item").Single(i => i.TextContent.Trim() == "2. Thumbnail concepts").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
