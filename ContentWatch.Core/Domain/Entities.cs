@@ -12,6 +12,11 @@ public class AppUser : IdentityUser
     public int? CurrentOrganizationId { get; set; }
 
     public List<Membership> Memberships { get; } = [];
+
+    /// <summary>What others see of the user: the display name, else the e-mail address.</summary>
+    public string? Name => NameOf(DisplayName, Email);
+
+    public static string? NameOf(string? displayName, string? email) => string.IsNullOrWhiteSpace(displayName) ? email : displayName;
 }
 
 /// <summary>A tenant: every row below belongs to exactly one organization.</summary>

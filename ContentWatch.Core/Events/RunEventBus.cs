@@ -41,6 +41,13 @@ public sealed class RunEventBus
     }
 
     /// <summary>
+    /// Raised on every node with each event that can start or end a wait for a person (a step awaiting approval,
+    /// approved or rejected, a run ending), whichever node published it: the "Waiting for you" counts follow
+    /// it without watching every run. Handlers run on the publisher's thread and must not block.
+    /// </summary>
+    public event Action<RunEvent>? WaitingChanged;
+
+    /// <summary>
     /// Numbers the event, runs <paramref name="persist"/> with it, then delivers it to this node's watchers and
     /// to the other nodes. Persist, then publish: what an event announces is committed before anyone can see
     /// it, and the write can store the event's number with it. One run's events are published one at a time,
@@ -61,6 +68,7 @@ public sealed class RunEventBus
                 await persist(numbered);
             }
             channel.Deliver(numbered);
+            RaiseWaitingChanged(numbered);
             await _transport.SendAsync(numbered);
         }
         finally
@@ -93,7 +101,27 @@ public sealed class RunEventBus
     {
         var channel = _runs.GetOrAdd(runEvent.RunId, _ => new RunChannel());
         channel.Deliver(runEvent);
+        RaiseWaitingChanged(runEvent);
         ForgetIfDone(runEvent.RunId, channel);
+    }
+
+    private void RaiseWaitingChanged(RunEvent runEvent)
+    {
+        if (runEvent.Type is not (RunEventType.StepAwaitingApproval or RunEventType.StepApproved or RunEventType.StepRejected) && !runEvent.IsFinal)
+        {
+            return;
+        }
+        foreach (var handler in WaitingChanged?.GetInvocationList() ?? [])
+        {
+            try
+            {
+                ((Action<RunEvent>)handler)(runEvent);
+            }
+            catch (Exception)
+            {
+                // One watcher's failure must not fail the publisher or keep the others from hearing.
+            }
+        }
     }
 
     /// <summary>

@@ -30,6 +30,7 @@ public static class EngineExtensions
         services.AddSingleton<RunControl>();
         services.AddSingleton<Editorial.EditorialLoop>();
         services.AddSingleton<Editorial.StepVersions>();
+        services.AddSingleton<Editorial.ApprovalInbox>();
         services.AddSingleton<PipelineExecutor>();
         services.AddSingleton<RunRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<RunRecovery>());

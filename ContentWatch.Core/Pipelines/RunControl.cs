@@ -176,7 +176,7 @@ public sealed class RunControl(
         await bus.PublishAsync(new RunEvent
         {
             RunId = runId, Type = RunEventType.GuidanceReceived, Attempt = run.Attempt, Text = guidance.Text,
-            UserName = string.IsNullOrWhiteSpace(sender?.DisplayName) ? sender?.Email : sender.DisplayName,
+            UserName = AppUser.NameOf(sender?.DisplayName, sender?.Email),
             // The stored time, so that a watcher that also loaded the guidance from the database shows it once.
             At = guidance.ReceivedAt,
         });

@@ -37,6 +37,7 @@ public static class WebExtensions
             .AddHubOptions(o => o.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
         services.AddMudServices();
         services.AddScoped<CurrentOrganization>();
+        services.AddScoped<WaitingForYou>();
         services.AddScoped<Components.Pages.Runs.Components.BrowserFiles>();
 
         // Problems written by the framework itself (no route, wrong verb, not JSON) carry a detail too.

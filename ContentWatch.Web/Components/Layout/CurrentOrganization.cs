@@ -14,6 +14,9 @@ public sealed class CurrentOrganization(OrganizationAccess access, MembershipCha
     private string? _userId;
     private IDisposable? _subscription;
 
+    /// <summary>The signed-in user, once the layout has loaded the memberships.</summary>
+    public string? UserId => _userId;
+
     public IReadOnlyList<OrganizationMembership> Memberships { get; private set; } = [];
     public OrganizationMembership? Current { get; private set; }
     public bool IsAdmin => Current?.Role == OrganizationRole.Admin;

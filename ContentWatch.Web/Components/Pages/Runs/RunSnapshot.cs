@@ -87,11 +87,11 @@ public sealed record RunSnapshot
             Summary = new RunSummary
             {
                 RunId = run.Id, TemplateName = run.Template.Name, Inputs = run.Inputs.ToFrozenDictionary(StringComparer.Ordinal),
-                TriggeredBy = run.TriggeredBy?.DisplayName ?? run.TriggeredBy?.Email, Status = run.Status, Attempt = run.Attempt,
+                TriggeredBy = run.TriggeredBy?.Name, Status = run.Status, Attempt = run.Attempt,
                 StartedAt = run.StartedAt, CompletedAt = run.CompletedAt, Error = run.Error,
             },
             Steps = [.. steps.Values.OrderBy(s => s.Order)],
-            Guidance = [.. run.Guidance.OrderBy(g => g.ReceivedAt).Select(g => new GuidanceNote(g.Text, g.ReceivedAt, SenderName(g.User)))],
+            Guidance = [.. run.Guidance.OrderBy(g => g.ReceivedAt).Select(g => new GuidanceNote(g.Text, g.ReceivedAt, g.User?.Name))],
             LastSequence = run.LastEventSequence,
         };
     }
@@ -138,8 +138,6 @@ public sealed record RunSnapshot
         };
         return next with { LastSequence = Math.Max(LastSequence, e.Sequence) };
     }
-
-    private static string? SenderName(AppUser? user) => string.IsNullOrWhiteSpace(user?.DisplayName) ? user?.Email : user.DisplayName;
 
     private RunSnapshot Ended(RunStatus status, RunEvent e) =>
         WithSummary(s => s with { Status = status, Error = e.Type == RunEventType.RunCompleted ? null : e.Error, CompletedAt = e.At });
