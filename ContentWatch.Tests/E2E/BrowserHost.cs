@@ -29,6 +29,10 @@ public partial class BrowserHost : IAsyncLifetime
     /// </summary>
     protected virtual int ChunkDelayMs => 20;
 
+    /// <summary>Further settings of the app under test (a model stub's address, say), read once before it starts.</summary>
+    protected virtual ValueTask<IReadOnlyDictionary<string, string>> SettingsAsync() =>
+        ValueTask.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
+
     public ContentWatchFactory Factory => _factory;
 
     /// <summary>The services of the app under test (its own singletons: membership notices reach its circuits).</summary>
@@ -43,7 +47,15 @@ public partial class BrowserHost : IAsyncLifetime
         // a busy machine's hiccup, not a failure. A missing element still fails, after 15 s.
         Assertions.SetDefaultExpectTimeout(15_000);
         await _factory.InitializeAsync();
-        _app = _factory.WithWebHostBuilder(b => b.UseSetting("AI:Simulated:ChunkDelayMs", ChunkDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var settings = await SettingsAsync();
+        _app = _factory.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("AI:Simulated:ChunkDelayMs", ChunkDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var (key, value) in settings)
+            {
+                b.UseSetting(key, value);
+            }
+        });
         _app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _app.StartServer();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -123,7 +135,7 @@ public partial class BrowserHost : IAsyncLifetime
         return client;
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_playwright is not null)
         {
