@@ -128,7 +128,14 @@ public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext
 
 /// <summary>The embedded default: a SQLite file. Its migrations live in Migrations/Sqlite.</summary>
 public sealed class SqliteContentWatchDbContext(DbContextOptions<SqliteContentWatchDbContext> options)
-    : ContentWatchDbContext(options);
+    : ContentWatchDbContext(options)
+{
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+    {
+        base.OnConfiguring(optionsBuilder);
+        optionsBuilder.AddInterceptors(SqliteBusyTimeout.Instance);
+    }
+}
 
 /// <summary>Production: SQL Server. Its migrations live in Migrations/SqlServer.</summary>
 public sealed class SqlServerContentWatchDbContext(DbContextOptions<SqlServerContentWatchDbContext> options)

@@ -86,7 +86,7 @@ public sealed class EditorialLoopBrowserTests(RecordingModelBrowserHost host) : 
         await Assertions.Expect(page.Locator(".cw-approval [data-variant]")).ToHaveCountAsync(3, new() { Timeout = 30_000 });
         var variants = (await EditorialPaths.VersionsAsync(host, runId, 3)).Where(v => v.Source == StepVersionSource.Variant).ToList();
         Assert.Equal(3, variants.Count);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Use variant 2" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Use this one: variant 2" }).ClickAsync();
 
         // The regenerate is one attempt, the pick that continues the run another.
         var picked = await host.Factory.WaitForRunAsync(runId, r => r.Status == RunStatus.Completed && r.Attempt > done.Attempt + 1, TimeSpan.FromSeconds(60));

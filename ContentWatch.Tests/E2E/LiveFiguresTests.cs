@@ -76,6 +76,61 @@ public sealed class LaunchLatencyTests(InstantModelBrowserHost host) : IClassFix
 }
 
 [Collection(nameof(LiveFigures))]
+public sealed class ApproveLatencyTests(InstantModelBrowserHost host) : IClassFixture<InstantModelBrowserHost>
+{
+    private const int Samples = 15;
+
+    /// <summary>Issue 9's figure: a creator approves a step at its gate; how soon the next step's first text shows.</summary>
+    [Fact]
+    public async Task ApproveClick_ToTheNextStepsFirstTextVisible_IsMeasured()
+    {
+        using var api = await host.ApiAsync(DemoDataSeeder.AlphaCreatorEmail);
+        using var admin = await host.ApiAsync(DemoDataSeeder.AlphaAdminEmail);
+        var template = await EditorialPaths.TemplateAsync(host, admin, 1);
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, DemoDataSeeder.AlphaCreatorEmail);
+
+        var samples = new List<double>();
+        for (var i = 0; i <= Samples; i++)
+        {
+            var (runId, _) = await EditorialPaths.StartAsync(host, api, template);
+            await EditorialPaths.WaitAsync(host, runId, RunStatus.AwaitingApproval);
+            await BrowserHost.GotoInteractiveAsync(page, $"/runs/{runId}");
+            var approve = page.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true });
+            await Assertions.Expect(approve).ToBeEnabledAsync();
+            await page.EvaluateAsync("""
+                () => {
+                    window.__cw = { click: 0, text: 0 };
+                    const button = [...document.querySelectorAll('.cw-approval button')].find(b => b.textContent.trim() === 'Approve');
+                    button.addEventListener('click', () => window.__cw.click = performance.now(), { capture: true, once: true });
+                    new MutationObserver((_, observer) => {
+                        const output = document.querySelector('[data-step="2"] .cw-markdown');
+                        if (output && output.textContent.trim().length > 0) {
+                            window.__cw.text = performance.now();
+                            observer.disconnect();
+                        }
+                    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+                }
+                """);
+            await approve.ClickAsync();
+            await page.WaitForFunctionAsync("() => window.__cw.text > 0", null, new() { Timeout = 20_000 });
+            var times = await page.EvaluateAsync<double[]>("() => [window.__cw.click, window.__cw.text]");
+            var (click, text) = (times[0], times[1]);
+            Assert.True(click > 0 && text > click, $"click at {click} ms, text at {text} ms");
+            if (i > 0)
+            {
+                samples.Add(text - click); // the first approve warms the JIT and the connection pool
+            }
+            await host.Factory.WaitForRunToEndAsync(runId, TimeSpan.FromSeconds(30));
+        }
+
+        samples.Sort();
+        Artifacts.Figure("Approve click → next step's first text visible (Simulated model, 0 ms delay)",
+            $"p50 {LaunchLatencyTests.Percentile(samples, 0.5):0} ms, p95 {LaunchLatencyTests.Percentile(samples, 0.95):0} ms, min {samples[0]:0} ms, max {samples[^1]:0} ms over {samples.Count} approvals (target p50 ≤ 300 ms)");
+    }
+}
+
+[Collection(nameof(LiveFigures))]
 public sealed class LiveStreamingFiguresTests(BrowserHost host) : IClassFixture<BrowserHost>
 {
     /// <summary>

@@ -28,6 +28,7 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
     [
         "login", "dashboard", "launcher", "live-run", "history", "agents", "agent-editor",
         "knowledge", "knowledge-editor", "templates", "template-editor", "members", "not-authorized",
+        "approval-edit", "variants", "versions-diff",
     ];
 
     [Theory]
@@ -81,8 +82,30 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
         {
             case "dashboard":
                 await CompletedRunAsync();
+                await WaitingRunAsync();
                 await BrowserHost.GotoInteractiveAsync(page, "/");
                 await Assertions.Expect(page.GetByText("Runs per day")).ToBeVisibleAsync();
+                await Assertions.Expect(page.Locator(".cw-waiting li").First).ToBeVisibleAsync();
+                break;
+            case "approval-edit":
+                await BrowserHost.GotoInteractiveAsync(page, $"/runs/{await WaitingRunAsync()}");
+                await page.GetByRole(AriaRole.Button, new() { Name = "Edit", Exact = true }).ClickAsync();
+                await page.GetByLabel("Edited output (markdown)").FillAsync("# Script\n\nA **fixed** line, and a [link](https://example.com).");
+                await Assertions.Expect(page.GetByLabel("Preview")).ToContainTextAsync("fixed");
+                break;
+            case "variants":
+                using (var api = await host.ApiAsync(DemoDataSeeder.AlphaAdminEmail))
+                {
+                    await BrowserHost.GotoInteractiveAsync(page, $"/runs/{await EditorialPaths.WaitingForAPickAsync(host, api, 3, 3)}");
+                }
+                await Assertions.Expect(page.Locator("[data-variant]")).ToHaveCountAsync(3);
+                break;
+            case "versions-diff":
+                await BrowserHost.GotoInteractiveAsync(page, $"/runs/{await EditedRunAsync()}");
+                await page.GetByRole(AriaRole.Button, new() { Name = "Compare versions" }).ClickAsync();
+                await page.Locator("section[aria-labelledby=run-versions] .mud-input-control").First.ClickAsync();
+                await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "1. Script" }).ClickAsync();
+                await Assertions.Expect(page.Locator(".cw-diff ins").First).ToBeVisibleAsync();
                 break;
             case "launcher":
                 await BrowserHost.GotoInteractiveAsync(page, "/runs/new");
@@ -145,6 +168,28 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
             .Select(v => $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")
             .ToList();
         Assert.True(serious.Count == 0, $"{what}:\n{string.Join("\n", serious)}");
+    }
+
+    /// <summary>A run of a template gated at its script, waiting there.</summary>
+    private async Task<int> WaitingRunAsync()
+    {
+        using var api = await host.ApiAsync(DemoDataSeeder.AlphaAdminEmail);
+        var (runId, _) = await EditorialPaths.StartAsync(host, api, await EditorialPaths.TemplateAsync(host, api, 1));
+        await EditorialPaths.WaitAsync(host, runId, ContentWatch.Core.Domain.RunStatus.AwaitingApproval);
+        return runId;
+    }
+
+    /// <summary>A completed run whose script was approved with an edit: two versions to compare.</summary>
+    private async Task<int> EditedRunAsync()
+    {
+        var runId = await WaitingRunAsync();
+        using var api = await host.ApiAsync(DemoDataSeeder.AlphaAdminEmail);
+        var script = await EditorialPaths.StepAsync(host, runId, 1);
+        var approved = await ApiBuilders.SendAsync(api, HttpMethod.Post, $"{ApiBuilders.Runs(await host.Factory.AlphaIdAsync())}/{runId}/steps/{script.Id}/approve",
+            new { output = script.OutputContent + "\n\nOne line fixed by hand before the brand check." });
+        approved.EnsureSuccessStatusCode();
+        await EditorialPaths.WaitAsync(host, runId, ContentWatch.Core.Domain.RunStatus.Completed);
+        return runId;
     }
 
     private async Task<int> CompletedRunAsync()

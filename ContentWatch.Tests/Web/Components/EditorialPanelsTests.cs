@@ -72,7 +72,7 @@ public sealed class EditorialPanelsTests : BunitContext
         Assert.Equal(["Soft", "white"], cards[2].QuerySelectorAll("mark").Select(m => m.TextContent));
         Assert.Equal("Bold blue title on black.", cards[1].QuerySelector(".cw-variant-text")!.TextContent); // marks keep the text whole
 
-        var clicking = chooser.Find("button[aria-label='Use variant 2']").ClickAsync(new());
+        var clicking = chooser.Find("button[aria-label='Use this one: variant 2']").ClickAsync(new());
         Assert.All(chooser.FindAll("button"), b => Assert.True(b.HasAttribute("disabled"))); // no second choice while the first is on its way
         release.SetResult();
         await clicking;
