@@ -43,6 +43,12 @@ public static class EditorialEndpoints
         CancellationToken cancellationToken)
     {
         ApproveRequest? request = null;
+        // An edit sent as text/plain (or a form) must not approve the unedited output in its place.
+        if (http.ContentLength is not 0 && http.ContentType is { Length: > 0 } && !http.HasJsonContentType())
+        {
+            return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+                detail: "Send the approval as JSON, with 'Content-Type: application/json': { \"output\": \"…\" } or { \"variantId\": N }, or send no body.");
+        }
         if (http.ContentLength is not 0 && http.HasJsonContentType())
         {
             try

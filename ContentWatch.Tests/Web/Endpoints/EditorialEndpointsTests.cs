@@ -96,6 +96,23 @@ public sealed class EditorialEndpointsTests(ContentWatchFactory factory) : IClas
         { "reject", $$"""{ "feedback": "{{new string('x', 4_001)}}" }""" },
     };
 
+    /// <summary>An edit sent as plain text would otherwise approve the generated output and lose the edit.</summary>
+    [Fact]
+    public async Task Approve_WithABodyThatIsNotJson_Answers415_AndChangesNothing()
+    {
+        var (runId, topic, step) = await WaitingRunAsync();
+        using var content = new StringContent("# Script\nMy edited line.", System.Text.Encoding.UTF8, "text/plain");
+
+        var response = await _creator.PostAsync(_scenario.StepUrl(runId, step.Id, "approve"), content, Ct);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await Task.Delay(200, Ct);
+        var run = await _scenario.WaitAsync(runId, RunStatus.AwaitingApproval, step.Attempt);
+        Assert.Single(run.StepRuns);
+        Assert.Single(_scenario.Model.CallsFor(topic));
+    }
+
     [Theory]
     [MemberData(nameof(BadBodies))]
     public async Task ABadBody_Answers400WithProblemDetails_AndChangesNothing(string action, string body)
