@@ -183,6 +183,12 @@ public sealed class PipelineExecutor(
         var prepared = await db.StepRuns.AsNoTracking()
             .Where(s => s.RunId == runId && s.Attempt == run.Attempt && s.Status == StepStatus.Pending)
             .ToListAsync(CancellationToken.None);
+        // A person's request (a reject's feedback, a regenerate's variants) whose step did not finish — cancelled, failed
+        // or interrupted — still stands when the run is resumed.
+        var requested = await db.StepRuns.AsNoTracking()
+            .Where(s => s.RunId == runId && s.Attempt >= run.BaseAttempt && s.Attempt < run.Attempt && s.Status != StepStatus.Completed
+                && (s.Feedback != null || s.Variants > 1))
+            .ToListAsync(CancellationToken.None);
 
         var earlier = new List<EarlierOutput>();
         StepRun? current = null;
@@ -204,7 +210,8 @@ public sealed class PipelineExecutor(
                         continue;
                     }
                     cancellationToken.ThrowIfCancellationRequested();
-                    (current, writer) = await StartStepAsync(fence, run, step, prepared.FirstOrDefault(s => s.StepOrder == step.Order), cancellationToken);
+                    (current, writer) = await StartStepAsync(fence, run, step, prepared.FirstOrDefault(s => s.StepOrder == step.Order),
+                        requested.Where(s => s.StepOrder == step.Order).MaxBy(s => s.Attempt), cancellationToken);
                     var output = await ExecuteStepAsync(fence, run, step, current, writer, earlier, cancellationToken);
                     if (output is null)
                     {
@@ -273,10 +280,11 @@ public sealed class PipelineExecutor(
 
     /// <summary>
     /// Creates the step run, or starts the one a continuation prepared (<paramref name="prepared"/>: a reject or a
-    /// regenerate, with its feedback and number of variants).
+    /// regenerate, with its feedback and number of variants). A new one carries the request of an earlier attempt's
+    /// unfinished step (<paramref name="requested"/>).
     /// </summary>
     private async Task<(StepRun, StepOutputWriter)> StartStepAsync(
-        ExecutionFence fence, PipelineRun run, PipelineStep step, StepRun? prepared, CancellationToken cancellationToken)
+        ExecutionFence fence, PipelineRun run, PipelineStep step, StepRun? prepared, StepRun? requested, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var stepRun = new StepRun
@@ -285,13 +293,16 @@ public sealed class PipelineExecutor(
             AgentName = step.Agent.Name, Attempt = run.Attempt, Status = StepStatus.InProgress, StartedAt = now,
             RequiresApproval = step.RequiresApproval,
         };
+        if ((prepared ?? requested) is { } request)
+        {
+            stepRun.RequiresApproval = request.RequiresApproval;
+            stepRun.Feedback = request.Feedback;
+            stepRun.Variants = request.Variants;
+            stepRun.RequestedById = request.RequestedById;
+        }
         if (prepared is not null)
         {
             stepRun.Id = prepared.Id;
-            stepRun.RequiresApproval = prepared.RequiresApproval;
-            stepRun.Feedback = prepared.Feedback;
-            stepRun.Variants = prepared.Variants;
-            stepRun.RequestedById = prepared.RequestedById;
         }
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {

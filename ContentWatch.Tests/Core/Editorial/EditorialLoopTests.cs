@@ -262,6 +262,52 @@ public sealed class EditorialLoopTests(ContentWatchFactory factory) : IClassFixt
         Assert.Equal(2, _scenario.Model.CallsFor(topic).Count);
     }
 
+    /// <summary>A reject's or regenerate's feedback and variants are the creator's request: cancelling the generation and resuming must not drop them.</summary>
+    [Fact]
+    public async Task ARegenerateCancelledMidGeneration_WhenResumed_MakesItsVariantsWithTheFeedback_AndWaitsAgain()
+    {
+        var (runId, topic) = await _scenario.StartRunAsync(_creator, await _scenario.TemplateAsync());
+        var done = await _scenario.WaitAsync(runId, RunStatus.Completed);
+        var script = await _scenario.StepAsync(runId, 1);
+        const string feedback = "Open with the grinder, not the machine.";
+        _scenario.Model.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var regenerate = await EditorialScenario.PostAsync(_creator, _scenario.StepUrl(runId, script.Id, "regenerate"), new { feedback, variants = 2 });
+            Assert.Equal(HttpStatusCode.Accepted, regenerate.StatusCode);
+            await Until(() => _scenario.Model.CallsFor(topic).Count > 4); // the first variant's call, held
+            Assert.Equal(HttpStatusCode.Accepted, (await _creator.PostAsync($"{_scenario.Runs}/{runId}/cancel", null, Ct)).StatusCode);
+            await _scenario.WaitAsync(runId, RunStatus.Cancelled, done.Attempt + 1);
+        }
+        finally
+        {
+            _scenario.Model.Hold.TrySetResult();
+            _scenario.Model.Hold = null;
+        }
+        var held = _scenario.Model.CallsFor(topic).Count;
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _creator.PostAsync($"{_scenario.Runs}/{runId}/trigger", null, Ct)).StatusCode);
+
+        var resumed = await _scenario.WaitAsync(runId, RunStatus.AwaitingApproval, done.Attempt + 2);
+        var calls = _scenario.Model.CallsFor(topic).Skip(held).ToList();
+        Assert.Equal(2, calls.Count); // two variants again, and no other step called
+        Assert.All(calls, c => Assert.True(c.IsStep("Script")));
+        Assert.All(calls, c => Assert.Contains(feedback, c.Prompt, StringComparison.Ordinal));
+        var step = await _scenario.StepAsync(runId, 1);
+        Assert.Equal((StepStatus.AwaitingApproval, feedback, 2), (step.Status, step.Feedback, step.Variants));
+        Assert.Equal(resumed.Attempt, step.Attempt);
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Not within 20 s");
+            await Task.Delay(20, Ct);
+        }
+    }
+
     [Fact]
     public async Task GuidanceSentWhileWaiting_ReachesTheStepsAfterTheGate()
     {

@@ -24,6 +24,9 @@ internal sealed class RecordingModel : IAsyncDisposable
 
     public string Url => _stub.Url;
 
+    /// <summary>While set, every call is recorded and then held (unanswered) until it completes: a step "in progress".</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
     public IReadOnlyList<ModelCall> Calls => [.. _calls.OrderBy(c => c.Number)];
 
     public IReadOnlyList<ModelCall> CallsFor(string topic) => [.. Calls.Where(c => c.IsFor(topic))];
@@ -46,6 +49,10 @@ internal sealed class RecordingModel : IAsyncDisposable
         var stepName = prompt.Split('\n').FirstOrDefault(l => l.StartsWith("name: ", StringComparison.Ordinal))?["name: ".Length..] ?? "?";
         var answer = AnswerText(number, stepName);
         _calls.Enqueue(new ModelCall(number, prompt, answer));
+        if (Hold is { } hold)
+        {
+            await hold.Task.WaitAsync(cancellationToken);
+        }
         await StreamingStub.WriteAsync(context, Sse.Answer([answer[..10], answer[10..]], (50, 10)), cancellationToken);
     }
 
