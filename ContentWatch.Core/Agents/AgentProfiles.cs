@@ -5,8 +5,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ContentWatch.Core.Agents;
 
-/// <summary>What an admin sends to create or replace an agent profile (API.md: agents).</summary>
-public sealed record AgentInput(string? Name, string? Role, string? SystemPrompt, double? Temperature, bool IsDefault);
+/// <summary>
+/// What an admin sends to create or replace an agent profile (API.md: agents); <see cref="ModelId"/> is one of the
+/// organization's model connections, or null for the default one (issue 10).
+/// </summary>
+public sealed record AgentInput(string? Name, string? Role, string? SystemPrompt, double? Temperature, bool IsDefault, int? ModelId = null);
 
 /// <summary>The organization's agent profiles: list, read, create, replace, delete.</summary>
 public sealed class AgentProfiles(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, OrganizationAccess access)
@@ -37,6 +40,10 @@ public sealed class AgentProfiles(IDbContextFactory<ContentWatchDbContext> dbFac
             return invalid;
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await ValidateModelAsync(db, organizationId, input, cancellationToken) is { } unknownModel)
+        {
+            return unknownModel;
+        }
         var now = clock.GetUtcNow().UtcDateTime;
         var agent = new AgentProfile { OrganizationId = organizationId, Name = "", SystemPrompt = "", CreatedAt = now };
         Apply(agent, input, now);
@@ -61,6 +68,10 @@ public sealed class AgentProfiles(IDbContextFactory<ContentWatchDbContext> dbFac
         if (Validate(input) is { } invalid)
         {
             return invalid;
+        }
+        if (await ValidateModelAsync(db, organizationId, input, cancellationToken) is { } unknownModel)
+        {
+            return unknownModel;
         }
         Apply(agent, input, clock.GetUtcNow().UtcDateTime);
         await ClearOtherDefaultsAsync(db, agent, cancellationToken);
@@ -114,8 +125,17 @@ public sealed class AgentProfiles(IDbContextFactory<ContentWatchDbContext> dbFac
         agent.SystemPrompt = input.SystemPrompt!;
         agent.Temperature = input.Temperature ?? DefaultTemperature;
         agent.IsDefault = input.IsDefault;
+        agent.ModelId = input.ModelId;
         agent.UpdatedAt = now;
     }
+
+    /// <summary>An agent's model must be a connection of its own organization.</summary>
+    private static async Task<Result<AgentProfile>?> ValidateModelAsync(
+        ContentWatchDbContext db, int organizationId, AgentInput input, CancellationToken cancellationToken) =>
+        input.ModelId is { } modelId
+            && !await db.ModelConnections.AnyAsync(m => m.OrganizationId == organizationId && m.Id == modelId, cancellationToken)
+            ? Result<AgentProfile>.Invalid("modelId", $"Model connection {modelId} does not exist in this organization.")
+            : null;
 
     /// <summary>One default agent per role and organization: the newest choice wins.</summary>
     private static async Task ClearOtherDefaultsAsync(ContentWatchDbContext db, AgentProfile agent, CancellationToken cancellationToken)

@@ -43,20 +43,38 @@ public static partial class AgentsExtensions
             var options = services.GetRequiredService<IOptions<AIOptions>>().Value;
             var loggerFactory = services.GetRequiredService<ILoggerFactory>();
             HttpClient HttpClient() => services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
-            return options.Provider switch
-            {
-#pragma warning disable SKEXP0010 // The custom-endpoint constructor is marked experimental; it is the documented way to reach OpenAI-compatible servers.
-                AIProvider.OpenAI => new OpenAIChatCompletionService(
-                    options.Model, OpenAIBaseUrl(options.Endpoint), NullIfEmpty(options.ApiKey), organization: null, HttpClient(), loggerFactory),
-#pragma warning restore SKEXP0010
-                AIProvider.AzureOpenAI => new AzureOpenAIChatCompletionService(
-                    options.Model, options.Endpoint, options.ApiKey, modelId: null, HttpClient(), loggerFactory),
-                _ => new SimulatedChatModel(services.GetRequiredService<IOptions<AIOptions>>()),
-            };
+            return options.Provider == AIProvider.Simulated
+                ? new SimulatedChatModel(services.GetRequiredService<IOptions<AIOptions>>())
+                : RealChatModel(options.Provider, options.Endpoint, options.Model, options.ApiKey, HttpClient(), loggerFactory);
         });
         builder.Services.AddSingleton<AgentInvoker>();
+
+        // "Test connection" makes one call and reports what happened: no retries, a short timeout.
+        builder.Services.AddHttpClient(ConnectionTestHttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton<ModelConnections>();
+        builder.Services.AddSingleton<ModelConnectionTester>();
         return builder;
     }
+
+    /// <summary>The named HttpClient of <see cref="ModelConnectionTester"/>.</summary>
+    public const string ConnectionTestHttpClientName = "ContentWatch.AI.ConnectionTest";
+
+    /// <summary>
+    /// Semantic Kernel's connector for a real endpoint: the OpenAI connector for any OpenAI-compatible server, or the
+    /// Azure OpenAI one. The configured model (<c>AI:*</c>) and the organizations' model connections both come here.
+    /// </summary>
+    public static IChatCompletionService RealChatModel(
+        AIProvider provider, string endpoint, string model, string? apiKey, HttpClient httpClient, ILoggerFactory loggerFactory) =>
+        provider switch
+        {
+#pragma warning disable SKEXP0010 // The custom-endpoint constructor is marked experimental; it is the documented way to reach OpenAI-compatible servers.
+            AIProvider.OpenAI => new OpenAIChatCompletionService(
+                model, OpenAIBaseUrl(endpoint), NullIfEmpty(apiKey), organization: null, httpClient, loggerFactory),
+#pragma warning restore SKEXP0010
+            AIProvider.AzureOpenAI => new AzureOpenAIChatCompletionService(
+                model, endpoint, apiKey ?? "", modelId: null, httpClient, loggerFactory),
+            _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "The simulated model is not a real endpoint."),
+        };
 
     /// <summary>
     /// The OpenAI connector appends <c>chat/completions</c> to its endpoint, so the endpoint must end in the API
@@ -103,7 +121,7 @@ public static partial class AgentsExtensions
             });
     }
 
-    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     [GeneratedRegex(@"/v\d+$", RegexOptions.IgnoreCase)]
     private static partial Regex ApiVersionSuffix();

@@ -56,6 +56,38 @@ public class AgentProfile
     public required string SystemPrompt { get; set; }
     public double Temperature { get; set; } = 0.7;
     public bool IsDefault { get; set; }
+
+    /// <summary>The agent's model connection; null: the organization's default connection, else <c>AI:*</c>.</summary>
+    public int? ModelId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>An organization's connection to a model endpoint (issue 10); the API key is stored encrypted only.</summary>
+public class ModelConnection
+{
+    public int Id { get; set; }
+    public int OrganizationId { get; set; }
+    public required string Name { get; set; }
+    public ModelProvider Provider { get; set; }
+
+    /// <summary>Base URL of the endpoint; empty for the simulated provider.</summary>
+    public string Endpoint { get; set; } = "";
+
+    /// <summary>Model id (OpenAI-compatible) or deployment name (Azure).</summary>
+    public required string Model { get; set; }
+
+    /// <summary>The API key as Data Protection ciphertext; never the key itself.</summary>
+    public string? ProtectedApiKey { get; set; }
+
+    /// <summary>The key's last four characters, shown so an admin can tell keys apart (null for short keys).</summary>
+    public string? ApiKeyLast4 { get; set; }
+    public decimal InputPricePerMillion { get; set; }
+    public decimal OutputPricePerMillion { get; set; }
+
+    /// <summary>At most this many simultaneous calls across the node; null: no limit.</summary>
+    public int? MaxConcurrency { get; set; }
+    public bool IsDefault { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

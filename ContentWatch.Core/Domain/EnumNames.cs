@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -11,7 +12,9 @@ namespace ContentWatch.Core.Domain;
 public static class EnumNames<TEnum> where TEnum : struct, Enum
 {
     private static readonly FrozenDictionary<TEnum, string> ToName =
-        Enum.GetValues<TEnum>().ToFrozenDictionary(v => v, v => JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()));
+        Enum.GetValues<TEnum>().ToFrozenDictionary(v => v, v =>
+            typeof(TEnum).GetField(v.ToString())?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name
+            ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()));
 
     private static readonly FrozenDictionary<string, TEnum> FromName =
         ToName.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);

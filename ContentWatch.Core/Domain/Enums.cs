@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ContentWatch.Core.Domain;
 
 // Every enum below is stored and serialised as its snake_case name (ARCHITECTURE.md §2):
@@ -26,3 +28,15 @@ public enum StepStatus { Pending, InProgress, Completed, Failed, Cancelled, Awai
 
 /// <summary>How a version of a step's output came about (docs/decisions/0014).</summary>
 public enum StepVersionSource { Generated, Edited, Regenerated, Variant }
+
+/// <summary>
+/// The kind of endpoint a model connection reaches. The API's names are "simulated", "openai" and "azure_openai"
+/// (issue 10), not the "open_ai" the snake_case rule would make of the members: <see cref="EnumNames{TEnum}"/> honours
+/// the <see cref="JsonStringEnumMemberNameAttribute"/>.
+/// </summary>
+public enum ModelProvider
+{
+    Simulated,
+    [JsonStringEnumMemberName("openai")] OpenAI,
+    [JsonStringEnumMemberName("azure_openai")] AzureOpenAI,
+}

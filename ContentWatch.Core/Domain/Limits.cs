@@ -22,5 +22,11 @@ public static class Limits
     public const int Feedback = 4_000;
     public const int EditedOutput = 200_000;
     public const int MaxVariants = 4;
+    public const int ModelName = 100;
+    public const int ModelEndpoint = 2_000;
+    public const int ModelId = 200;
+    public const int ModelApiKey = 1_000;
+    public const int ModelMaxConcurrency = 64;
+    public const decimal ModelPriceMax = 1_000_000m;
     public const int RequestBodyBytes = 1_000_000;
 }

@@ -22,6 +22,7 @@ public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<Membership> Memberships => Set<Membership>();
     public DbSet<AgentProfile> Agents => Set<AgentProfile>();
+    public DbSet<ModelConnection> ModelConnections => Set<ModelConnection>();
     public DbSet<KnowledgeDocument> KnowledgeDocuments => Set<KnowledgeDocument>();
     public DbSet<PipelineTemplate> Templates => Set<PipelineTemplate>();
     public DbSet<PipelineStep> Steps => Set<PipelineStep>();
@@ -118,6 +119,7 @@ public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext
         configurationBuilder.Properties<StepType>().HaveConversion<SnakeCaseEnumConverter<StepType>>().HaveMaxLength(32);
         configurationBuilder.Properties<RunStatus>().HaveConversion<SnakeCaseEnumConverter<RunStatus>>().HaveMaxLength(32);
         configurationBuilder.Properties<StepStatus>().HaveConversion<SnakeCaseEnumConverter<StepStatus>>().HaveMaxLength(32);
+        configurationBuilder.Properties<ModelProvider>().HaveConversion<SnakeCaseEnumConverter<ModelProvider>>().HaveMaxLength(32);
         configurationBuilder.Properties<StepVersionSource>().HaveConversion<SnakeCaseEnumConverter<StepVersionSource>>().HaveMaxLength(32);
     }
 

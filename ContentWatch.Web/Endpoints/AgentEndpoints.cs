@@ -6,11 +6,11 @@ using ContentWatch.Web.Extensions;
 namespace ContentWatch.Web.Endpoints;
 
 public sealed record AgentResponse(
-    int Id, string Name, string Role, string RoleDisplay, string SystemPrompt, double Temperature, bool IsDefault,
+    int Id, string Name, string Role, string RoleDisplay, string SystemPrompt, double Temperature, bool IsDefault, int? ModelId,
     DateTime CreatedAt, DateTime UpdatedAt)
 {
     public static AgentResponse From(AgentProfile a) => new(
-        a.Id, a.Name, EnumNames<AgentRole>.Name(a.Role), EnumDisplay.Of(a.Role), a.SystemPrompt, a.Temperature, a.IsDefault,
+        a.Id, a.Name, EnumNames<AgentRole>.Name(a.Role), EnumDisplay.Of(a.Role), a.SystemPrompt, a.Temperature, a.IsDefault, a.ModelId,
         a.CreatedAt, a.UpdatedAt);
 }
 

@@ -18,6 +18,7 @@ public static class OrganizationEndpoints
         var organization = app.MapGroup("/api/organizations/{orgId:int}/ai")
             .RequireAuthorization(Policies.OrganizationMember);
         organization.MapAgentEndpoints();
+        organization.MapModelConnectionEndpoints();
         organization.MapKnowledgeEndpoints();
         organization.MapTemplateEndpoints();
         organization.MapRunEndpoints();

@@ -12,6 +12,23 @@ internal sealed class AgentProfileConfiguration : IEntityTypeConfiguration<Agent
         builder.Property(a => a.SystemPrompt).HasMaxLength(Limits.SystemPrompt);
         builder.HasIndex(a => a.OrganizationId);
         builder.HasOne<Organization>().WithMany().HasForeignKey(a => a.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        // A connection an agent uses cannot be deleted (the API answers 409 first).
+        builder.HasOne<ModelConnection>().WithMany().HasForeignKey(a => a.ModelId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class ModelConnectionConfiguration : IEntityTypeConfiguration<ModelConnection>
+{
+    public void Configure(EntityTypeBuilder<ModelConnection> builder)
+    {
+        builder.Property(m => m.Name).HasMaxLength(Limits.ModelName);
+        builder.Property(m => m.Endpoint).HasMaxLength(Limits.ModelEndpoint);
+        builder.Property(m => m.Model).HasMaxLength(Limits.ModelId);
+        builder.Property(m => m.ApiKeyLast4).HasMaxLength(4);
+        builder.Property(m => m.InputPricePerMillion).HasPrecision(18, 6);
+        builder.Property(m => m.OutputPricePerMillion).HasPrecision(18, 6);
+        builder.HasIndex(m => new { m.OrganizationId, m.Name }).IsUnique();
+        builder.HasOne<Organization>().WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

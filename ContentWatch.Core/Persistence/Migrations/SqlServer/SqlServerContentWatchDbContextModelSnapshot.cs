@@ -36,6 +36,9 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<bool>("IsDefault")
                         .HasColumnType("bit");
 
+                    b.Property<int?>("ModelId")
+                        .HasColumnType("int");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -61,6 +64,8 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                         .HasColumnType("datetime2");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ModelId");
 
                     b.HasIndex("OrganizationId");
 
@@ -213,6 +218,72 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("Memberships");
+                });
+
+            modelBuilder.Entity("ContentWatch.Core.Domain.ModelConnection", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("ApiKeyLast4")
+                        .HasMaxLength(4)
+                        .HasColumnType("nvarchar(4)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.Property<decimal>("InputPricePerMillion")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("decimal(18,6)");
+
+                    b.Property<bool>("IsDefault")
+                        .HasColumnType("bit");
+
+                    b.Property<int?>("MaxConcurrency")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<int>("OrganizationId")
+                        .HasColumnType("int");
+
+                    b.Property<decimal>("OutputPricePerMillion")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("decimal(18,6)");
+
+                    b.Property<string>("ProtectedApiKey")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("ModelConnections");
                 });
 
             modelBuilder.Entity("ContentWatch.Core.Domain.Organization", b =>
@@ -807,6 +878,11 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
 
             modelBuilder.Entity("ContentWatch.Core.Domain.AgentProfile", b =>
                 {
+                    b.HasOne("ContentWatch.Core.Domain.ModelConnection", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("ContentWatch.Core.Domain.Organization", null)
                         .WithMany()
                         .HasForeignKey("OrganizationId")
@@ -840,6 +916,15 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Navigation("Organization");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("ContentWatch.Core.Domain.ModelConnection", b =>
+                {
+                    b.HasOne("ContentWatch.Core.Domain.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ContentWatch.Core.Domain.PipelineRun", b =>
