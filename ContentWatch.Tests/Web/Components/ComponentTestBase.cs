@@ -37,6 +37,7 @@ public abstract class ComponentTestBase : BunitContext
         Services.AddSingleton(factory.Services.GetRequiredService<OrganizationAccess>());
         Services.AddSingleton(factory.Services.GetRequiredService<MembershipChanges>());
         Services.AddScoped<CurrentOrganization>();
+        Services.AddScoped<WaitingForYou>();
         // bUnit registers throwing placeholders; the real authorization service replaces them.
         Services.RemoveAll<IAuthorizationService>();
         Services.RemoveAll<IAuthorizationPolicyProvider>();
@@ -53,6 +54,7 @@ public abstract class ComponentTestBase : BunitContext
         Forward<RunControl>();
         Forward<ContentWatch.Core.Editorial.EditorialLoop>();
         Forward<ContentWatch.Core.Editorial.StepVersions>();
+        Forward<ContentWatch.Core.Editorial.ApprovalInbox>();
         Forward<ContentWatch.Core.Idempotency.IdempotentOperations>();
         Forward<AgentProfiles>();
         Forward<KnowledgeBase>();
