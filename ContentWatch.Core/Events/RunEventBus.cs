@@ -42,7 +42,7 @@ public sealed class RunEventBus
 
     /// <summary>
     /// Raised on every node with each event that can start or end a wait for a person (a step awaiting approval,
-    /// approved or rejected, a run ending), whichever node published it: the "Waiting for you" counts follow
+    /// approved or rejected, a run cancelled), whichever node published it: the "Waiting for you" counts follow
     /// it without watching every run. Handlers run on the publisher's thread and must not block.
     /// </summary>
     public event Action<RunEvent>? WaitingChanged;
@@ -107,7 +107,9 @@ public sealed class RunEventBus
 
     private void RaiseWaitingChanged(RunEvent runEvent)
     {
-        if (runEvent.Type is not (RunEventType.StepAwaitingApproval or RunEventType.StepApproved or RunEventType.StepRejected) && !runEvent.IsFinal)
+        // A waiting run holds no execution, so the only end it can reach while waiting is a cancel: every circuit
+        // counting again at each completed run would be work for nothing.
+        if (runEvent.Type is not (RunEventType.StepAwaitingApproval or RunEventType.StepApproved or RunEventType.StepRejected or RunEventType.RunCancelled))
         {
             return;
         }

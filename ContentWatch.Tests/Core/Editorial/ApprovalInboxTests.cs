@@ -97,6 +97,23 @@ public sealed class ApprovalInboxTests(ContentWatchFactory factory) : IClassFixt
         }
     }
 
+    [Fact]
+    public async Task ACircuitsCount_DropsWhenAWaitingRunIsCancelled()
+    {
+        await using var scope = _scenario.App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<CurrentOrganization>().LoadAsync(await factory.UserIdAsync(DemoDataSeeder.AlphaCreatorEmail), Ct);
+        var waiting = scope.ServiceProvider.GetRequiredService<WaitingForYou>();
+        await waiting.RefreshAsync(cancellationToken: Ct);
+        var before = waiting.Count;
+
+        var (runId, _) = await _scenario.StartRunAsync(_creator, await _scenario.TemplateAsync(1));
+        await _scenario.WaitAsync(runId, RunStatus.AwaitingApproval);
+        await Until(() => waiting.Count == before + 1);
+        Assert.Equal(HttpStatusCode.Accepted, (await _creator.PostAsync($"{_scenario.Runs}/{runId}/cancel", null, Ct)).StatusCode);
+
+        await Until(() => waiting.Count == before);
+    }
+
     private static async Task Until(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
