@@ -1,4 +1,5 @@
 using ContentWatch.Core.Agents;
+using ContentWatch.Core.Costs;
 using ContentWatch.Core.Idempotency;
 using ContentWatch.Core.Organizations;
 using ContentWatch.Core.Persistence;
@@ -31,6 +32,10 @@ public static class CoreExtensions
         builder.Services.AddSingleton<PipelineTemplates>();
         builder.Services.AddSingleton<PipelineRuns>();
         builder.Services.AddSingleton<RunLauncher>();
+        builder.Services.AddSingleton<Spending>();
+        builder.Services.AddSingleton<UsageReport>();
+        builder.Services.AddSingleton<OrganizationSettings>();
+        builder.Services.AddSingleton<RunEstimate>();
 
         builder.AddContentWatchAgents();
         builder.AddContentWatchEngine();

@@ -24,6 +24,14 @@ public sealed class AIOptions
     /// <summary>May stay empty for local OpenAI-compatible servers; required for Azure OpenAI.</summary>
     public string ApiKey { get; set; } = "";
 
+    /// <summary>What the configured model costs, in US dollars per million input tokens (0: not charged).</summary>
+    [Range(typeof(decimal), "0", "1000000")]
+    public decimal InputPricePerMillion { get; set; }
+
+    /// <summary>What the configured model costs, in US dollars per million output tokens.</summary>
+    [Range(typeof(decimal), "0", "1000000")]
+    public decimal OutputPricePerMillion { get; set; }
+
     /// <summary>A step whose model call runs longer fails with a timeout error (resumable).</summary>
     [Range(1, 3600)]
     public int StepTimeoutSeconds { get; set; } = 300;

@@ -56,17 +56,26 @@ public sealed class AgentInvoker(IChatCompletionService chatModel, IOptions<AIOp
 
     private readonly AIOptions _options = options.Value;
 
-    /// <summary>What the answers come from, for traces and the UI: "simulated", or the configured model or deployment.</summary>
-    public string ModelName => _options.Provider == AIProvider.Simulated ? "simulated" : _options.Model;
+    /// <summary>The app's configured model (<c>AI:*</c>): what an agent without a model connection calls.</summary>
+    public ResolvedModel Configured { get; } = new(
+        null, options.Value.Provider == AIProvider.Simulated ? "simulated" : options.Value.Model, options.Value.Provider == AIProvider.Simulated,
+        chatModel, options.Value.InputPricePerMillion, options.Value.OutputPricePerMillion, MaxConcurrency: null);
+
+    /// <summary>What the configured model's answers come from, for traces and the UI: "simulated", or the model or deployment.</summary>
+    public string ModelName => Configured.ModelName;
+
+    /// <summary>Streams the configured model's answer; see <see cref="StreamAsync(ResolvedModel, AgentProfile, string, CancellationToken)"/>.</summary>
+    public IAsyncEnumerable<AgentUpdate> StreamAsync(AgentProfile agent, string userPrompt, CancellationToken cancellationToken) =>
+        StreamAsync(Configured, agent, userPrompt, cancellationToken);
 
     /// <summary>
-    /// Streams the agent's answer to <paramref name="userPrompt"/> (a <see cref="Pipelines.PromptBuilder"/> prompt):
+    /// Streams <paramref name="model"/>'s answer to <paramref name="userPrompt"/> (a <see cref="Pipelines.PromptBuilder"/> prompt):
     /// text deltas in order, then the token usage when the provider reports it.
     /// </summary>
     /// <exception cref="AgentCallException">The model call failed or its stream was cut; deltas already yielded stand.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async IAsyncEnumerable<AgentUpdate> StreamAsync(
-        AgentProfile agent, string userPrompt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        ResolvedModel model, AgentProfile agent, string userPrompt, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var history = new ChatHistory();
         history.AddSystemMessage(agent.SystemPrompt);
@@ -83,7 +92,7 @@ public sealed class AgentInvoker(IChatCompletionService chatModel, IOptions<AIOp
                 StreamingChatMessageContent update;
                 try
                 {
-                    stream ??= chatModel.GetStreamingChatMessageContentsAsync(history, settings, kernel: null, cancellationToken)
+                    stream ??= model.Chat.GetStreamingChatMessageContentsAsync(history, settings, kernel: null, cancellationToken)
                         .GetAsyncEnumerator(cancellationToken);
                     if (!await stream.MoveNextAsync())
                     {
@@ -120,7 +129,7 @@ public sealed class AgentInvoker(IChatCompletionService chatModel, IOptions<AIOp
 
         // Every complete answer in the OpenAI protocol carries a finish_reason; a stream that ends without one
         // was cut (a proxy or server closed it early), and treating it as complete would hide lost text.
-        if (!finished && _options.Provider != AIProvider.Simulated)
+        if (!finished && !model.IsSimulated)
         {
             throw new AgentCallException(received == 0
                 ? "The model endpoint closed the stream before answering."

@@ -48,6 +48,8 @@ public static partial class AgentsExtensions
                 : RealChatModel(options.Provider, options.Endpoint, options.Model, options.ApiKey, HttpClient(), loggerFactory);
         });
         builder.Services.AddSingleton<AgentInvoker>();
+        builder.Services.AddSingleton<ModelResolver>();
+        builder.Services.AddSingleton<ModelCallGate>();
 
         // "Test connection" makes one call and reports what happened: no retries, a short timeout.
         builder.Services.AddHttpClient(ConnectionTestHttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));

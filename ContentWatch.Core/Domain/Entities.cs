@@ -33,6 +33,9 @@ public class Organization
     /// </summary>
     public long KnowledgeVersion { get; set; }
 
+    /// <summary>What the organization may spend on model calls per calendar month (UTC); null: no limit.</summary>
+    public decimal? MonthlyBudgetUsd { get; set; }
+
     public List<Membership> Memberships { get; } = [];
 }
 
@@ -110,6 +113,9 @@ public class PipelineTemplate
     public required string Name { get; set; }
     public string Description { get; set; } = "";
     public bool IsActive { get; set; } = true;
+
+    /// <summary>What one run of the template may cost (its current chain of attempts); null: no limit.</summary>
+    public decimal? MaxRunCostUsd { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public List<PipelineStep> Steps { get; } = [];
@@ -192,8 +198,20 @@ public class StepRun
     public StepStatus Status { get; set; } = StepStatus.Pending;
     public List<string> AgentThoughts { get; set; } = [];
     public string OutputContent { get; set; } = "";
+
+    // The cost ledger (issue 10): what this step run's own model calls used and cost. A step reused from an
+    // earlier attempt made no call and carries zeros, so summing every step run of a run counts each call once.
     public int InputTokens { get; set; }
     public int OutputTokens { get; set; }
+
+    /// <summary>The model that answered ("simulated", a model id or deployment); null when no call was made.</summary>
+    public string? ModelName { get; set; }
+
+    /// <summary>Tokens × the connection's prices at the time of the call, in US dollars.</summary>
+    public decimal CostUsd { get; set; }
+
+    /// <summary>The tokens were counted here (the provider sent no usage), not reported by the provider.</summary>
+    public bool TokensEstimated { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
     public string? Error { get; set; }

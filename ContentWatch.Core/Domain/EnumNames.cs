@@ -66,6 +66,13 @@ public static class EnumDisplay
         _ => stepType.ToString(),
     };
 
+    public static string Of(ModelProvider provider) => provider switch
+    {
+        ModelProvider.OpenAI => "OpenAI-compatible",
+        ModelProvider.AzureOpenAI => "Azure OpenAI",
+        _ => provider.ToString(),
+    };
+
     public static string Of(RunStatus status) => status switch
     {
         RunStatus.InProgress => "In progress",

@@ -11,6 +11,7 @@ public static class Limits
     public const int KnowledgeContent = 200_000;
     public const int TemplateName = 150;
     public const int TemplateDescription = 2_000;
+    public const decimal TemplateMaxRunCostUsd = 100_000m;
     public const int StepName = 150;
     public const int MaxSteps = 20;
     public const int PromptTemplate = 20_000;

@@ -30,6 +30,9 @@ public sealed record RunEvent
     public int? InputTokens { get; init; }
     public int? OutputTokens { get; init; }
 
+    /// <summary>A step's end: what its model calls cost, in US dollars (the cost ledger, issue 10).</summary>
+    public decimal? CostUsd { get; init; }
+
     /// <summary>Guidance: the display name of the member who sent it (what the original's socket shows as <c>user</c>).</summary>
     public string? UserName { get; init; }
 

@@ -140,7 +140,7 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
                 events.Add(stepEvent with
                 {
                     Type = RunEventType.StepCompleted, StepStatus = StepStatus.Completed, Text = null, At = step.CompletedAt ?? run.UpdatedAt,
-                    InputTokens = step.InputTokens, OutputTokens = step.OutputTokens,
+                    InputTokens = step.InputTokens, OutputTokens = step.OutputTokens, CostUsd = step.CostUsd,
                 });
             }
             else if (step.Status == StepStatus.AwaitingApproval)
@@ -148,12 +148,16 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
                 events.Add(stepEvent with
                 {
                     Type = RunEventType.StepAwaitingApproval, StepStatus = StepStatus.AwaitingApproval, RunStatus = run.Status, Text = null,
-                    At = step.CompletedAt ?? run.UpdatedAt, InputTokens = step.InputTokens, OutputTokens = step.OutputTokens,
+                    At = step.CompletedAt ?? run.UpdatedAt, InputTokens = step.InputTokens, OutputTokens = step.OutputTokens, CostUsd = step.CostUsd,
                 });
             }
             else if (step.Status is StepStatus.Failed or StepStatus.Cancelled)
             {
-                events.Add(stepEvent with { Type = RunEventType.StepFailed, StepStatus = step.Status, Text = null, Error = step.Error });
+                events.Add(stepEvent with
+                {
+                    Type = RunEventType.StepFailed, StepStatus = step.Status, Text = null, Error = step.Error,
+                    InputTokens = step.InputTokens, OutputTokens = step.OutputTokens, CostUsd = step.CostUsd,
+                });
             }
         }
         if (run.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled)

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using ContentWatch.Core.Agents;
+using ContentWatch.Core.Costs;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
 using ContentWatch.Core.Persistence;
@@ -23,6 +24,9 @@ public sealed class PipelineExecutor(
     IDbContextFactory<ContentWatchDbContext> dbFactory,
     KnowledgeRetriever retriever,
     AgentInvoker agents,
+    ModelResolver models,
+    ModelCallGate gate,
+    Spending spending,
     RunEventBus bus,
     RunCancellations cancellations,
     IOptions<EngineOptions> options,
@@ -193,6 +197,7 @@ public sealed class PipelineExecutor(
         var earlier = new List<EarlierOutput>();
         StepRun? current = null;
         StepOutputWriter? writer = null;
+        StepMeter? meter = null;
         try
         {
             try
@@ -212,7 +217,8 @@ public sealed class PipelineExecutor(
                     cancellationToken.ThrowIfCancellationRequested();
                     (current, writer) = await StartStepAsync(fence, run, step, prepared.FirstOrDefault(s => s.StepOrder == step.Order),
                         requested.Where(s => s.StepOrder == step.Order).MaxBy(s => s.Attempt), cancellationToken);
-                    var output = await ExecuteStepAsync(fence, run, step, current, writer, earlier, cancellationToken);
+                    meter = new StepMeter();
+                    var output = await ExecuteStepAsync(fence, run, step, current, writer, meter, earlier, cancellationToken);
                     if (output is null)
                     {
                         // Awaiting approval: the execution ends here and holds nothing (no lease, thread or job) while
@@ -222,6 +228,7 @@ public sealed class PipelineExecutor(
                     earlier.Add(new EarlierOutput(step.Name, step.StepType, output));
                     current = null;
                     writer = null;
+                    meter = null;
                 }
                 await FinishRunAsync(fence, run, RunStatus.Completed, error: null);
             }
@@ -235,7 +242,7 @@ public sealed class PipelineExecutor(
                 // output and give the run up at once, so another node (or the next start) resumes it now.
                 if (writer is not null)
                 {
-                    await writer.FinishAsync(StepStatus.Failed, "Interrupted: the server stopped during this step.", 0, 0, null, CancellationToken.None);
+                    await writer.FinishAsync(StepStatus.Failed, "Interrupted: the server stopped during this step.", meter, null, CancellationToken.None);
                 }
                 await ReleaseAsync(fence);
             }
@@ -244,7 +251,7 @@ public sealed class PipelineExecutor(
                 const string cancelled = "Cancelled by a creator.";
                 if (current is not null && writer is not null)
                 {
-                    await writer.FinishAsync(StepStatus.Cancelled, cancelled, 0, 0, null, CancellationToken.None);
+                    await writer.FinishAsync(StepStatus.Cancelled, cancelled, meter, null, CancellationToken.None);
                 }
                 await FinishRunAsync(fence, run, RunStatus.Cancelled, error: cancelled);
             }
@@ -254,8 +261,11 @@ public sealed class PipelineExecutor(
                 logger.LogError("Run {RunId} failed in step {Step}: {Detail}", runId, current?.StepName, ErrorText.Redact(ex.ToString()));
                 if (current is not null && writer is not null)
                 {
-                    var failed = StepEvent(RunEventType.StepFailed, run, current) with { Error = error, StepStatus = StepStatus.Failed };
-                    await bus.PublishAsync(failed, numbered => writer.FinishAsync(StepStatus.Failed, error, 0, 0, numbered.Sequence, CancellationToken.None));
+                    var failed = StepEvent(RunEventType.StepFailed, run, current) with
+                    {
+                        Error = error, StepStatus = StepStatus.Failed, InputTokens = meter?.InputTokens, OutputTokens = meter?.OutputTokens, CostUsd = meter?.CostUsd,
+                    };
+                    await bus.PublishAsync(failed, numbered => writer.FinishAsync(StepStatus.Failed, error, meter, numbered.Sequence, CancellationToken.None));
                 }
                 await FinishRunAsync(fence, run, RunStatus.Failed, current is null ? error : $"Step '{current.StepName}' failed: {error}");
             }
@@ -331,8 +341,8 @@ public sealed class PipelineExecutor(
 
     /// <summary>The step's output, or null when it now awaits approval (the run waits; this execution ends).</summary>
     private async Task<string?> ExecuteStepAsync(
-        ExecutionFence fence, PipelineRun run, PipelineStep step, StepRun stepRun, StepOutputWriter writer, IReadOnlyList<EarlierOutput> earlier,
-        CancellationToken cancellationToken)
+        ExecutionFence fence, PipelineRun run, PipelineStep step, StepRun stepRun, StepOutputWriter writer, StepMeter meter,
+        IReadOnlyList<EarlierOutput> earlier, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         await ThinkAsync(run, stepRun, writer, $"{step.Agent.Name} ({EnumDisplay.Of(step.Agent.Role)}) takes step {step.Order}: {step.Name}.");
@@ -356,63 +366,32 @@ public sealed class PipelineExecutor(
         var variants = Math.Max(1, stepRun.Variants);
         var context = new StepPromptContext(step.Name, step.StepType, step.PromptTemplate, run.Inputs, guidelines, earlier, guidance, stepRun.Feedback);
         var prompt = PromptBuilder.Build(variants > 1 ? context with { Feedback = VariantFeedback(stepRun.Feedback, 1, variants) } : context);
+        var model = await models.ResolveAsync(step.Agent, cancellationToken);
+        var limit = await spending.LimitAsync(run, cancellationToken);
         await ThinkAsync(run, stepRun, writer,
-            $"Prompt: {prompt.Length.ToString("N0", CultureInfo.InvariantCulture)} characters; model {agents.ModelName} at temperature {step.Agent.Temperature.ToString("0.0#", CultureInfo.InvariantCulture)}.");
+            $"Prompt: {prompt.Length.ToString("N0", CultureInfo.InvariantCulture)} characters; model {model.ModelName} at temperature {step.Agent.Temperature.ToString("0.0#", CultureInfo.InvariantCulture)}.");
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(aiOptions.Value.StepTimeoutSeconds));
-        int inputTokens = 0, outputTokens = 0;
-        try
-        {
-            await foreach (var update in agents.StreamAsync(step.Agent, prompt, timeout.Token))
-            {
-                inputTokens = update.InputTokens ?? inputTokens;
-                outputTokens = update.OutputTokens ?? outputTokens;
-                if (update.TextDelta.Length == 0)
-                {
-                    continue;
-                }
-                writer.AppendOutput(update.TextDelta);
-                var chunk = await PublishAsync(StepEvent(RunEventType.ChunkReceived, run, stepRun) with { Text = update.TextDelta });
-                await writer.PersistIfDueAsync(chunk.Sequence, CancellationToken.None);
-            }
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"The model did not finish within {aiOptions.Value.StepTimeoutSeconds} s.");
-        }
+        var call = new ModelCall(run, stepRun, writer, model, step.Agent, meter, limit);
+        var first = await CallAsync(call, prompt, streamed: true, timeout, cancellationToken);
 
         var source = variants > 1 ? StepVersionSource.Variant : stepRun.Feedback is null ? StepVersionSource.Generated : StepVersionSource.Regenerated;
         var createdBy = stepRun.RequestedById ?? run.TriggeredById;
-        var versions = new List<StepVersion> { NewVersion(stepRun, source, writer.Output, inputTokens, outputTokens, createdBy) };
+        var versions = new List<StepVersion> { NewVersion(stepRun, source, first.Text, first.InputTokens, first.OutputTokens, createdBy) };
         // Further candidates are generated whole, not streamed: the step's live output is the first one, and each
         // candidate is a version the picker shows side by side.
         for (var candidate = 2; candidate <= variants; candidate++)
         {
             await ThinkAsync(run, stepRun, writer, $"Writing variant {candidate} of {variants}.");
             var variantPrompt = PromptBuilder.Build(context with { Feedback = VariantFeedback(stepRun.Feedback, candidate, variants) });
-            var text = new System.Text.StringBuilder();
-            int variantIn = 0, variantOut = 0;
-            try
-            {
-                await foreach (var update in agents.StreamAsync(step.Agent, variantPrompt, timeout.Token))
-                {
-                    variantIn = update.InputTokens ?? variantIn;
-                    variantOut = update.OutputTokens ?? variantOut;
-                    text.Append(update.TextDelta);
-                }
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"The model did not finish within {aiOptions.Value.StepTimeoutSeconds} s.");
-            }
-            versions.Add(NewVersion(stepRun, source, text.ToString(), variantIn, variantOut, createdBy));
-            inputTokens += variantIn;
-            outputTokens += variantOut;
+            var answer = await CallAsync(call, variantPrompt, streamed: false, timeout, cancellationToken);
+            versions.Add(NewVersion(stepRun, source, answer.Text, answer.InputTokens, answer.OutputTokens, createdBy));
         }
 
         await ThinkAsync(run, stepRun, writer,
-            $"Done in {started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s; {inputTokens} input and {outputTokens} output tokens.");
+            $"Done in {started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s; {meter.InputTokens} input and {meter.OutputTokens} output tokens"
+            + (meter.TokensEstimated ? " (counted here: the model reported none)" : "") + $", {Spending.Usd(meter.CostUsd)}.");
         if (stepRun.RequiresApproval || variants > 1)
         {
             await ThinkAsync(run, stepRun, writer, variants > 1
@@ -422,17 +401,86 @@ public sealed class PipelineExecutor(
             await bus.PublishAsync(
                 StepEvent(RunEventType.StepAwaitingApproval, run, stepRun) with
                 {
-                    StepStatus = StepStatus.AwaitingApproval, RunStatus = RunStatus.AwaitingApproval, InputTokens = inputTokens, OutputTokens = outputTokens,
+                    StepStatus = StepStatus.AwaitingApproval, RunStatus = RunStatus.AwaitingApproval,
+                    InputTokens = meter.InputTokens, OutputTokens = meter.OutputTokens, CostUsd = meter.CostUsd,
                 },
-                numbered => writer.FinishAsync(StepStatus.AwaitingApproval, null, inputTokens, outputTokens, numbered.Sequence, CancellationToken.None, versions, awaitApproval: true));
+                numbered => writer.FinishAsync(StepStatus.AwaitingApproval, null, meter, numbered.Sequence, CancellationToken.None, versions, awaitApproval: true));
             return null;
         }
         // The step's end is stored with the number of the event announcing it: a page loaded right after
         // shows the whole output and follows events after that number, so it never gets the tail twice.
         await bus.PublishAsync(
-            StepEvent(RunEventType.StepCompleted, run, stepRun) with { StepStatus = StepStatus.Completed, InputTokens = inputTokens, OutputTokens = outputTokens },
-            numbered => writer.FinishAsync(StepStatus.Completed, null, inputTokens, outputTokens, numbered.Sequence, CancellationToken.None, versions));
+            StepEvent(RunEventType.StepCompleted, run, stepRun) with
+            {
+                StepStatus = StepStatus.Completed, InputTokens = meter.InputTokens, OutputTokens = meter.OutputTokens, CostUsd = meter.CostUsd,
+            },
+            numbered => writer.FinishAsync(StepStatus.Completed, null, meter, numbered.Sequence, CancellationToken.None, versions));
         return writer.Output;
+    }
+
+    /// <summary>What every model call of one step shares.</summary>
+    private sealed record ModelCall(
+        PipelineRun Run, StepRun StepRun, StepOutputWriter Writer, ResolvedModel Model, AgentProfile Agent, StepMeter Meter, CostLimit? Limit);
+
+    private sealed record Answer(string Text, int InputTokens, int OutputTokens);
+
+    /// <summary>
+    /// One model call: waits for a slot on the connection, checks the budget before it (the prompt's tokens) and while
+    /// it streams (the answer's tokens so far), and meters what it used — also when it fails or is stopped. A
+    /// <paramref name="streamed"/> call's text is the step's live output; another one's is returned whole.
+    /// </summary>
+    private async Task<Answer> CallAsync(ModelCall call, string prompt, bool streamed, CancellationTokenSource timeout, CancellationToken cancellationToken)
+    {
+        var (run, stepRun, writer, model, agent, meter, limit) = call;
+        var counted = TokenCounter.CountPrompt(agent.SystemPrompt, prompt);
+        limit?.Check(meter.CostUsd + model.CostOf(counted, 0));
+        var slot = gate.TryEnter(model);
+        if (slot is null)
+        {
+            await ThinkAsync(run, stepRun, writer, $"Waiting for a free slot on model {model.ModelName} (at most {model.MaxConcurrency} calls at once).");
+            slot = await gate.EnterAsync(model, timeout.Token);
+        }
+        var text = new System.Text.StringBuilder();
+        int? inputTokens = null, outputTokens = null;
+        var streamedTokens = 0;
+        // Metering the stream costs a tokenizer pass per delta: only where a budget could stop it.
+        var metered = limit is not null && model.OutputPricePerMillion > 0;
+        try
+        {
+            await foreach (var update in agents.StreamAsync(model, agent, prompt, timeout.Token))
+            {
+                inputTokens = update.InputTokens ?? inputTokens;
+                outputTokens = update.OutputTokens ?? outputTokens;
+                if (update.TextDelta.Length == 0)
+                {
+                    continue;
+                }
+                text.Append(update.TextDelta);
+                if (streamed)
+                {
+                    writer.AppendOutput(update.TextDelta);
+                    var chunk = await PublishAsync(StepEvent(RunEventType.ChunkReceived, run, stepRun) with { Text = update.TextDelta });
+                    await writer.PersistIfDueAsync(chunk.Sequence, CancellationToken.None);
+                }
+                if (metered)
+                {
+                    streamedTokens += TokenCounter.Count(update.TextDelta);
+                    limit!.Check(meter.CostUsd + model.CostOf(counted, streamedTokens));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The model did not finish within {aiOptions.Value.StepTimeoutSeconds} s.");
+        }
+        finally
+        {
+            slot.Dispose();
+            // The provider's count when it sent one; else what was sent and received, counted here.
+            var reported = inputTokens is not null && outputTokens is not null;
+            meter.Add(model, inputTokens ?? counted, outputTokens ?? TokenCounter.Count(text.ToString()), estimated: !reported);
+        }
+        return new Answer(text.ToString(), inputTokens ?? counted, outputTokens ?? TokenCounter.Count(text.ToString()));
     }
 
     private StepVersion NewVersion(StepRun stepRun, StepVersionSource source, string output, int inputTokens, int outputTokens, string? createdBy) => new()
@@ -536,6 +584,7 @@ public sealed class PipelineExecutor(
     private static string ReadableError(Exception ex) => ex switch
     {
         TimeoutException t => t.Message,
+        BudgetExceededException b => b.Message,
         AgentCallException a => ErrorText.Redact(a.Message),
         HttpRequestException { StatusCode: { } code } => $"The model endpoint answered {(int)code}.",
         HttpRequestException => "The model endpoint could not be reached.",

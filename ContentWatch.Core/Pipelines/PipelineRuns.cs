@@ -1,3 +1,4 @@
+using ContentWatch.Core.Costs;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
 using ContentWatch.Core.Organizations;
@@ -9,7 +10,11 @@ namespace ContentWatch.Core.Pipelines;
 public sealed record RunInput(int? TemplateId, IReadOnlyDictionary<string, string>? Inputs);
 
 /// <summary>A page of runs.</summary>
-public sealed record RunPage(IReadOnlyList<PipelineRun> Items, int Page, int PageSize, int TotalCount);
+/// <summary>A page of runs, with what each run cost (<see cref="Costs"/> by run id).</summary>
+public sealed record RunPage(IReadOnlyList<PipelineRun> Items, int Page, int PageSize, int TotalCount, IReadOnlyDictionary<int, RunCost>? Costs = null)
+{
+    public RunCost CostOf(int runId) => Costs?.GetValueOrDefault(runId) ?? RunCost.None;
+}
 
 public enum RunSort { Created, Status, Template, Creator }
 
@@ -147,7 +152,12 @@ public sealed class PipelineRuns(IDbContextFactory<ContentWatchDbContext> dbFact
             .Include(r => r.Template).Include(r => r.TriggeredBy)
             .Skip((int)offset).Take(pageSize)
             .ToListAsync(cancellationToken);
-        return new RunPage(items, page, pageSize, total);
+        var ids = items.Select(r => r.Id).ToList();
+        var ledger = await db.StepRuns.AsNoTracking().Where(s => ids.Contains(s.RunId))
+            .Select(s => new StepRun { RunId = s.RunId, StepName = "", InputTokens = s.InputTokens, OutputTokens = s.OutputTokens, CostUsd = s.CostUsd })
+            .ToListAsync(cancellationToken);
+        var costs = ledger.GroupBy(s => s.RunId).ToDictionary(g => g.Key, RunCost.Of);
+        return new RunPage(items, page, pageSize, total, costs);
     }
 
     /// <summary>Counts by status, success rate and average duration of finished runs, runs per day over <paramref name="days"/> days.</summary>

@@ -1,3 +1,4 @@
+using ContentWatch.Core.Costs;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
 using ContentWatch.Core.Organizations;
@@ -5,8 +6,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ContentWatch.Core.Pipelines;
 
-/// <summary>What an admin sends to create or replace a template; the steps replace the old ones as a whole.</summary>
-public sealed record TemplateInput(string? Name, string? Description, bool? IsActive, IReadOnlyList<StepInput>? Steps);
+/// <summary>
+/// What an admin sends to create or replace a template; the steps replace the old ones as a whole. Like the other
+/// optional fields, a <see cref="MaxRunCostUsd"/> left out of a replace is null: the template then has no maximum.
+/// </summary>
+public sealed record TemplateInput(string? Name, string? Description, bool? IsActive, IReadOnlyList<StepInput>? Steps, decimal? MaxRunCostUsd = null);
 
 /// <summary>A step of a template; <see cref="RequiresApproval"/> (default false) makes the run wait for a person once it has generated.</summary>
 public sealed record StepInput(string? Name, string? StepType, int? Order, int? AgentId, string? PromptTemplate, bool? RequiresApproval = null);
@@ -14,6 +18,8 @@ public sealed record StepInput(string? Name, string? StepType, int? Order, int? 
 /// <summary>The organization's pipeline templates and their ordered steps.</summary>
 public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, OrganizationAccess access)
 {
+    public const string MaxRunCostField = "maxRunCostUsd";
+
     /// <summary>Placeholders a prompt template may use; run inputs with other keys work too.</summary>
     public static IReadOnlyList<string> KnownPlaceholders { get; } = ["{topic}", "{audience}", "{format}"];
 
@@ -134,6 +140,11 @@ public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbCo
         var errors = new FieldErrors();
         errors.Length("name", input.Name, 1, Limits.TemplateName, "Name");
         errors.Length("description", input.Description, 0, Limits.TemplateDescription, "Description");
+        if (input.MaxRunCostUsd is { } max && max is <= 0 or > Limits.TemplateMaxRunCostUsd)
+        {
+            errors.Add(MaxRunCostField,
+                $"Maximum cost per run must be more than $0 and at most {Spending.Usd(Limits.TemplateMaxRunCostUsd)}; leave it empty for no maximum.");
+        }
 
         var steps = input.Steps ?? [];
         if (steps.Count is < 1 or > Limits.MaxSteps)
@@ -181,6 +192,7 @@ public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbCo
         template.Name = input.Name!.Trim();
         template.Description = input.Description?.Trim() ?? "";
         template.IsActive = input.IsActive ?? true;
+        template.MaxRunCostUsd = input.MaxRunCostUsd;
         template.UpdatedAt = now;
     }
 

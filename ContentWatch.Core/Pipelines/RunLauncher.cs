@@ -1,3 +1,4 @@
+using ContentWatch.Core.Costs;
 using ContentWatch.Core.Domain;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +24,7 @@ public sealed record LaunchedRun(PipelineRun Run, string? NotStarted = null);
 /// <see cref="Limits"/>). The REST API keeps creating and triggering apart (<c>POST runs</c>, then
 /// <c>POST runs/{id}/trigger</c>); both end in the same <see cref="PipelineRuns"/> and <see cref="RunTrigger"/>.
 /// </summary>
-public sealed class RunLauncher(PipelineRuns runs, RunTrigger trigger, ILogger<RunLauncher> logger)
+public sealed class RunLauncher(PipelineRuns runs, RunTrigger trigger, Spending spending, ILogger<RunLauncher> logger)
 {
     public const string TemplateField = "templateId";
 
@@ -50,6 +51,12 @@ public sealed class RunLauncher(PipelineRuns runs, RunTrigger trigger, ILogger<R
         if (errors.Any)
         {
             return errors.ToResult<LaunchedRun>();
+        }
+
+        // Refused before anything is created: the launcher has said so since the page opened.
+        if (await spending.MonthBudgetReachedAsync(organizationId, cancellationToken) is { } spent)
+        {
+            return Result<LaunchedRun>.Conflict(spent);
         }
 
         // CreateAsync checks the inputs again with the API's keys; after Collect only the template can fail.

@@ -1,3 +1,4 @@
+using ContentWatch.Core.Costs;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Locking;
 using ContentWatch.Core.Persistence;
@@ -24,6 +25,7 @@ public sealed class RunTrigger(
     RunScheduler scheduler,
     TimeProvider clock,
     OrganizationAccess access,
+    Spending spending,
     ILogger<RunTrigger> logger)
 {
     public static readonly TimeSpan GuardExpiry = TimeSpan.FromSeconds(15);
@@ -40,6 +42,11 @@ public sealed class RunTrigger(
             {
                 return Result<PipelineRun>.NotFound($"Run {runId} was not found.");
             }
+        }
+        // Before any lock: a spent month refuses every trigger alike. Runs already going stop at their next call.
+        if (await spending.MonthBudgetReachedAsync(organizationId, cancellationToken) is { } spent)
+        {
+            return Result<PipelineRun>.Conflict(spent);
         }
 
         await using var guard = await runLock.TryAcquireAsync($"run:{runId}:trigger", GuardExpiry, cancellationToken);

@@ -1,3 +1,4 @@
+using ContentWatch.Core.Costs;
 using System.Text;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence;
@@ -84,7 +85,7 @@ internal sealed class StepOutputWriter(
     /// meanwhile wins: nothing is written and the execution is cancelled.
     /// </remarks>
     public async Task FinishAsync(
-        StepStatus status, string? error, int inputTokens, int outputTokens, long? lastSequence, CancellationToken cancellationToken,
+        StepStatus status, string? error, StepMeter? usage, long? lastSequence, CancellationToken cancellationToken,
         IReadOnlyList<StepVersion>? versions = null, bool awaitApproval = false)
     {
         var delta = _output.ToString(_persistedLength, _output.Length - _persistedLength);
@@ -97,8 +98,11 @@ internal sealed class StepOutputWriter(
             .SetProperty(x => x.AgentThoughts, thoughts)
             .SetProperty(x => x.Status, status)
             .SetProperty(x => x.Error, error)
-            .SetProperty(x => x.InputTokens, inputTokens)
-            .SetProperty(x => x.OutputTokens, outputTokens)
+            .SetProperty(x => x.InputTokens, usage == null ? 0 : usage.InputTokens)
+            .SetProperty(x => x.OutputTokens, usage == null ? 0 : usage.OutputTokens)
+            .SetProperty(x => x.ModelName, usage == null ? null : usage.ModelName)
+            .SetProperty(x => x.CostUsd, usage == null ? 0 : usage.CostUsd)
+            .SetProperty(x => x.TokensEstimated, usage != null && usage.TokensEstimated)
             .SetProperty(x => x.CompletedAt, now), cancellationToken));
         if (lastSequence is { } sequence)
         {

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace ContentWatch.Tests.E2E;
@@ -116,6 +117,16 @@ public partial class BrowserHost : IAsyncLifetime
 
     [System.Text.RegularExpressions.GeneratedRegex(@"/runs/(\d+)$")]
     private static partial System.Text.RegularExpressions.Regex RunUrl();
+
+    /// <summary>axe-core on the page as it is: no violation of serious or critical impact, or each is named.</summary>
+    public static async Task AssertNoSeriousViolationsAsync(IPage page, string what)
+    {
+        var result = await page.RunAxe();
+        var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")
+            .ToList();
+        Assert.True(serious.Count == 0, $"{what}:\n{string.Join("\n", serious)}");
+    }
 
     /// <summary>Opens a path and waits for its circuit: before that, clicks are lost to the prerendered page.</summary>
     public static async Task GotoInteractiveAsync(IPage page, string path)

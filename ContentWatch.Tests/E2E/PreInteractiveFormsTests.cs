@@ -1,7 +1,6 @@
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence.Seeding;
 using ContentWatch.Tests.Web.Endpoints;
-using Deque.AxeCore.Playwright;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
@@ -74,9 +73,7 @@ public sealed class PreInteractiveFormsTests(BrowserHost host) : IClassFixture<B
         }
         // At the width ScreenTests check (at 390 px MudTable's own sort select has no name, live or not).
         await page.SetViewportSizeAsync(1280, 900);
-        var axe = await page.RunAxe();
-        var serious = axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}").ToList();
-        Assert.True(serious.Count == 0, string.Join("\n", serious));
+        await BrowserHost.AssertNoSeriousViolationsAsync(page, path);
 
         await Assertions.Expect(page.Locator("html[data-interactive=true]")).ToHaveCountAsync(1);
         await Assertions.Expect(status).ToHaveCountAsync(0);

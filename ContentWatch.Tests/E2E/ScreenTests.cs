@@ -1,6 +1,5 @@
 using ContentWatch.Core.Persistence.Seeding;
 using ContentWatch.Tests.Web.Endpoints;
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace ContentWatch.Tests.E2E;
@@ -28,7 +27,7 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
     [
         "login", "dashboard", "launcher", "live-run", "history", "agents", "agent-editor",
         "knowledge", "knowledge-editor", "templates", "template-editor", "members", "not-authorized",
-        "approval-edit", "variants", "versions-diff",
+        "approval-edit", "variants", "versions-diff", "models", "settings",
     ];
 
     [Theory]
@@ -38,7 +37,7 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
         var page = await OpenAsync(screen, width: 1280);
         await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(screen) });
         await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(screen + "-full"), FullPage = true });
-        await AssertNoSeriousViolationsAsync(page, $"{screen} (light)");
+        await BrowserHost.AssertNoSeriousViolationsAsync(page, $"{screen} (light)");
 
         if (screen != "login")
         {
@@ -46,7 +45,7 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
             await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" })).ToBeVisibleAsync();
             await page.WaitForTimeoutAsync(400); // MudBlazor fades colours over 0.3 s; contrast is judged on the settled page
             await page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(screen + "-dark"), FullPage = true });
-            await AssertNoSeriousViolationsAsync(page, $"{screen} (dark)");
+            await BrowserHost.AssertNoSeriousViolationsAsync(page, $"{screen} (dark)");
         }
     }
 
@@ -151,6 +150,15 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
                 await BrowserHost.GotoInteractiveAsync(page, "/admin/members");
                 await Assertions.Expect(page.GetByText(DemoDataSeeder.AlphaCreatorEmail)).ToBeVisibleAsync();
                 break;
+            case "models":
+                await BrowserHost.GotoInteractiveAsync(page, "/admin/models");
+                await page.GetByRole(AriaRole.Button, new() { Name = "New connection" }).ClickAsync();
+                await Assertions.Expect(page.GetByLabel("Endpoint")).ToBeVisibleAsync();
+                break;
+            case "settings":
+                await BrowserHost.GotoInteractiveAsync(page, "/admin/settings");
+                await Assertions.Expect(page.Locator("[data-month-spend]")).ToBeVisibleAsync();
+                break;
             case "not-authorized":
                 await BrowserHost.GotoInteractiveAsync(page, "/admin/agents");
                 await Assertions.Expect(page.GetByText("Not authorized")).ToBeVisibleAsync();
@@ -159,15 +167,6 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
                 throw new ArgumentOutOfRangeException(nameof(screen), screen, "No such screen.");
         }
         return page;
-    }
-
-    private static async Task AssertNoSeriousViolationsAsync(IPage page, string what)
-    {
-        var result = await page.RunAxe();
-        var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
-            .Select(v => $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")
-            .ToList();
-        Assert.True(serious.Count == 0, $"{what}:\n{string.Join("\n", serious)}");
     }
 
     /// <summary>A run of a template gated at its script, waiting there.</summary>

@@ -23,6 +23,12 @@ public static class OrganizationEndpoints
         organization.MapTemplateEndpoints();
         organization.MapRunEndpoints();
         organization.MapEditorialEndpoints();
+        organization.MapUsageEndpoints();
+
+        // The organization's own settings sit beside /ai: they are not an AI resource.
+        app.MapGroup("/api/organizations/{orgId:int}")
+            .RequireAuthorization(Policies.OrganizationMember)
+            .MapOrganizationSettingsEndpoints();
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using ContentWatch.Core;
+using ContentWatch.Core.Costs;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
 using ContentWatch.Core.Pipelines;
@@ -15,24 +16,32 @@ public sealed record CreateRunRequest(int? TemplateId, Dictionary<string, JsonEl
 public sealed record StepRunResponse(
     int Id, int? StepId, string StepName, string StepType, int StepOrder, string? AgentName, int Attempt, string Status,
     IReadOnlyList<string> AgentThoughts, string OutputContent, int InputTokens, int OutputTokens,
+    string? ModelName, decimal CostUsd, bool TokensEstimated,
     DateTime? StartedAt, DateTime? CompletedAt, string? Error, bool RequiresApproval, int? SelectedVersion, bool BasedOnOlderVersion,
     int? ReusedFromStepRunId)
 {
     public static StepRunResponse From(StepRun s) => new(
         s.Id, s.StepId, s.StepName, EnumNames<StepType>.Name(s.StepType), s.StepOrder, s.AgentName, s.Attempt,
         EnumNames<StepStatus>.Name(s.Status), s.AgentThoughts, s.OutputContent, s.InputTokens, s.OutputTokens,
+        s.ModelName, s.CostUsd, s.TokensEstimated,
         s.StartedAt, s.CompletedAt, s.Error, s.RequiresApproval, s.SelectedVersion, s.BasedOnOlderVersion, s.ReusedFromStepRunId);
 }
 
 public sealed record RunResponse(
     int Id, int TemplateId, string TemplateName, string Status, int Attempt, string? Error, string TriggeredBy,
     IReadOnlyDictionary<string, string> Inputs, DateTime CreatedAt, DateTime? StartedAt, DateTime? CompletedAt,
-    IReadOnlyList<StepRunResponse>? StepRuns)
+    int InputTokens, int OutputTokens, decimal CostUsd, IReadOnlyList<StepRunResponse>? StepRuns)
 {
-    public static RunResponse From(PipelineRun r, bool withSteps) => new(
-        r.Id, r.TemplateId, r.Template.Name, EnumNames<RunStatus>.Name(r.Status), r.Attempt, r.Error,
-        r.TriggeredBy.Email ?? r.TriggeredBy.UserName ?? r.TriggeredById, r.Inputs, r.CreatedAt, r.StartedAt, r.CompletedAt,
-        withSteps ? [.. r.StepRuns.OrderBy(s => s.Attempt).ThenBy(s => s.StepOrder).Select(StepRunResponse.From)] : null);
+    /// <summary>The run; its cost is summed from its step runs (which <paramref name="r"/> must include) unless given.</summary>
+    public static RunResponse From(PipelineRun r, bool withSteps, RunCost? cost = null)
+    {
+        var (input, output, usd) = cost ?? RunCost.Of(r.StepRuns);
+        return new(
+            r.Id, r.TemplateId, r.Template.Name, EnumNames<RunStatus>.Name(r.Status), r.Attempt, r.Error,
+            r.TriggeredBy.Email ?? r.TriggeredBy.UserName ?? r.TriggeredById, r.Inputs, r.CreatedAt, r.StartedAt, r.CompletedAt,
+            input, output, usd,
+            withSteps ? [.. r.StepRuns.OrderBy(s => s.Attempt).ThenBy(s => s.StepOrder).Select(StepRunResponse.From)] : null);
+    }
 }
 
 public sealed record GuidanceRequest(string? Guidance);
@@ -131,24 +140,25 @@ public static class RunEndpoints
             while (true)
             {
                 var idleLeft = idle - clock.GetElapsedTime(lastEvent);
-                if (idleLeft <= TimeSpan.Zero)
-                {
-                    await WriteAsync(http, $": no event for {limits.IdleTimeoutSeconds} s, closing\n\n", cancellationToken);
-                    return;
-                }
+                // The wait that reaches the idle timeout ends the stream when it times out. Checking the clock
+                // again instead would spin: a timer rounds a wait under a millisecond down to none, and every
+                // turn wrote a keep-alive (60 in 2 s were seen at a 200 ms heartbeat).
+                var last = idleLeft <= heartbeat;
                 bool more;
                 try
                 {
-                    more = await next.WaitAsync(heartbeat < idleLeft ? heartbeat : idleLeft, clock, cancellationToken);
+                    more = await next.WaitAsync(last ? (idleLeft > TimeSpan.Zero ? idleLeft : TimeSpan.Zero) : heartbeat, clock, cancellationToken);
                 }
                 catch (TimeoutException) when (!next.IsCompleted)
                 {
                     // Only the wait's own timeout is a heartbeat: a watcher that failed with a TimeoutException of its
                     // own (a database timeout) would otherwise rethrow at once on every wait, a keep-alive loop.
-                    if (clock.GetElapsedTime(lastEvent) < idle)
+                    if (last)
                     {
-                        await WriteAsync(http, ": keep-alive\n\n", cancellationToken);
+                        await WriteAsync(http, $": no event for {limits.IdleTimeoutSeconds} s, closing\n\n", cancellationToken);
+                        return;
                     }
+                    await WriteAsync(http, ": keep-alive\n\n", cancellationToken);
                     continue;
                 }
                 if (!more)
@@ -192,7 +202,7 @@ public static class RunEndpoints
         var result = await runs.ListAsync(orgId, status, page ?? 1, pageSize ?? 20, cancellationToken);
         return result.Succeeded
             ? TypedResults.Ok(new RunPageResponse(
-                [.. result.Value!.Items.Select(r => RunResponse.From(r, withSteps: false))], result.Value.Page, result.Value.PageSize, result.Value.TotalCount))
+                [.. result.Value!.Items.Select(r => RunResponse.From(r, withSteps: false, result.Value.CostOf(r.Id)))], result.Value.Page, result.Value.PageSize, result.Value.TotalCount))
             : ApiResults.Problem(result);
     }
 

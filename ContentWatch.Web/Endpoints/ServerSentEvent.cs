@@ -27,11 +27,11 @@ public static class ServerSentEvent
     /// <summary>The event as API.md's stream shows it: one <c>status</c>, the run's or the step's.</summary>
     private sealed record Data(
         int RunId, long Sequence, RunEventType Type, DateTime At, int? Attempt, int? StepRunId, int? StepId, int? StepOrder,
-        string? StepName, StepType? StepType, string? Text, string? Status, string? Error, int? InputTokens, int? OutputTokens, bool? Replayed, string? User)
+        string? StepName, StepType? StepType, string? Text, string? Status, string? Error, int? InputTokens, int? OutputTokens, decimal? CostUsd, bool? Replayed, string? User)
     {
         public static Data From(RunEvent e) => new(
             e.RunId, e.Sequence, e.Type, e.At, e.Attempt, e.StepRunId, e.StepId, e.StepOrder, e.StepName, e.StepType, e.Text,
             e.RunStatus is { } run ? EnumNames<RunStatus>.Name(run) : e.StepStatus is { } step ? EnumNames<StepStatus>.Name(step) : null,
-            e.Error, e.InputTokens, e.OutputTokens, e.Replayed, e.UserName);
+            e.Error, e.InputTokens, e.OutputTokens, e.CostUsd, e.Replayed, e.UserName);
     }
 }

@@ -8,10 +8,11 @@ namespace ContentWatch.Web.Endpoints;
 public sealed record StepResponse(int Id, string Name, string StepType, int Order, int AgentId, string AgentName, string PromptTemplate, bool RequiresApproval);
 
 public sealed record TemplateResponse(
-    int Id, string Name, string Description, bool IsActive, DateTime CreatedAt, DateTime UpdatedAt, IReadOnlyList<StepResponse> Steps)
+    int Id, string Name, string Description, bool IsActive, decimal? MaxRunCostUsd, DateTime CreatedAt, DateTime UpdatedAt,
+    IReadOnlyList<StepResponse> Steps)
 {
     public static TemplateResponse From(PipelineTemplate t) => new(
-        t.Id, t.Name, t.Description, t.IsActive, t.CreatedAt, t.UpdatedAt,
+        t.Id, t.Name, t.Description, t.IsActive, t.MaxRunCostUsd, t.CreatedAt, t.UpdatedAt,
         [.. t.Steps.OrderBy(s => s.Order).Select(s => new StepResponse(
             s.Id, s.Name, EnumNames<StepType>.Name(s.StepType), s.Order, s.AgentId, s.Agent.Name, s.PromptTemplate, s.RequiresApproval))]);
 }

@@ -50,6 +50,7 @@ internal sealed class PipelineTemplateConfiguration : IEntityTypeConfiguration<P
     {
         builder.Property(t => t.Name).HasMaxLength(Limits.TemplateName);
         builder.Property(t => t.Description).HasMaxLength(Limits.TemplateDescription);
+        builder.Property(t => t.MaxRunCostUsd).HasPrecision(18, 4);
         builder.HasIndex(t => t.OrganizationId);
         builder.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(t => t.Steps).WithOne(s => s.Template).HasForeignKey(s => s.TemplateId).OnDelete(DeleteBehavior.Cascade);

@@ -16,6 +16,7 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
     {
         builder.Property(o => o.Name).HasMaxLength(150);
         builder.Property(o => o.Slug).HasMaxLength(100);
+        builder.Property(o => o.MonthlyBudgetUsd).HasPrecision(18, 4);
         builder.HasIndex(o => o.Slug).IsUnique();
     }
 }

@@ -32,6 +32,10 @@ internal sealed class StepRunConfiguration : IEntityTypeConfiguration<StepRun>
         builder.Property(s => s.AgentName).HasMaxLength(Limits.AgentName);
         builder.Property(s => s.AgentThoughts).HasConversion(JsonColumn.StringList, JsonColumn.StringListComparer);
         builder.Property(s => s.Error).HasMaxLength(4000);
+        builder.Property(s => s.ModelName).HasMaxLength(Limits.ModelId);
+        builder.Property(s => s.CostUsd).HasPrecision(18, 8);
+        // The usage report and the month's spend read step runs by the time of their call.
+        builder.HasIndex(s => s.StartedAt);
         // One row per step per attempt: a second executor of the same attempt cannot insert a duplicate.
         builder.HasIndex(s => new { s.RunId, s.Attempt, s.StepOrder }).IsUnique();
         builder.HasOne(s => s.Step).WithMany().HasForeignKey(s => s.StepId).OnDelete(DeleteBehavior.SetNull);

@@ -82,6 +82,14 @@ public sealed class RunLauncherTests(ContentWatchFactory factory) : IClassFixtur
         await using var app = factory.WithWebHostBuilder(_ => { });
         // A scheduler that is down refuses every job, as Quartz does once shut down.
         var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(Ct);
+        // The hosted service starts the scheduler once the host has started, in the background: shut down before
+        // that, it would be replaced by a new one, and the launch would start after all (seen once in CI).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await scheduler.GetStatus(Ct) != SchedulerStatus.Running)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The scheduler did not start within 30 s.");
+            await Task.Delay(50, Ct);
+        }
         await scheduler.Shutdown(waitForJobsToComplete: false, Ct);
         var (orgId, userId, templateId) = await AlphaAsync();
         // Runs the class's other tests launched may still hold the executor slots; while they do, the dispatcher

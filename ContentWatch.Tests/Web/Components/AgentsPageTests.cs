@@ -1,9 +1,12 @@
 using Bunit;
+using ContentWatch.Core.Agents;
+using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence.Seeding;
 using ContentWatch.Tests.Infrastructure;
 using ContentWatch.Web.Components.Pages.Admin;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContentWatch.Tests.Web.Components;
 
@@ -83,6 +86,54 @@ public sealed class AgentsPageTests(ContentWatchFactory factory) : ComponentTest
         page.WaitForAssertion(() => Assert.Contains(name, page.FindAll("tbody td[data-label='Name']").Select(td => td.TextContent.Trim())));
         Assert.Contains(name, await AgentNamesAsync());
         Assert.Equal("Edit agent", page.Find("h2").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Save_WithAConnectionChosenAsTheModel_StoresItsId_AndWithOrganizationDefault_StoresNone()
+    {
+        var organizationId = await Factory.AlphaIdAsync();
+        var name = $"Cheap review {Guid.NewGuid():N}"[..21];
+        var created = await Factory.Services.GetRequiredService<ModelConnections>().CreateAsync(organizationId, await Factory.AlphaAdminIdAsync(),
+            new ModelConnectionInput(name, "simulated", "", "sim-mini", ApiKey: null, 0.15m, 0.6m, MaxConcurrency: null, IsDefault: false),
+            TestContext.Current.CancellationToken);
+        Assert.True(created.Succeeded, created.Detail);
+        var connectionId = created.Value!.Id;
+        var reviewer = await ReviewerAsync(organizationId);
+        Assert.Null(reviewer.ModelId);
+        var page = RenderPage<Agents>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("button.cw-link-button"), a => a.TextContent.Trim() == reviewer.Name));
+
+        await page.FindAll("button.cw-link-button").Single(a => a.TextContent.Trim() == reviewer.Name).ClickAsync(new MouseEventArgs());
+        Assert.Equal("Organization default", Field(page, "Model").GetAttribute("value"));
+        await ChooseAsync(Field(page, "Model"), $"{name} (sim-mini)");
+        await Button(page, "Save").ClickAsync(new MouseEventArgs());
+
+        await WaitForAsync(async () => (await ReviewerAsync(organizationId)).ModelId == connectionId);
+        Assert.Equal($"{name} (sim-mini)", Field(page, "Model").GetAttribute("value"));
+
+        await ChooseAsync(Field(page, "Model"), "Organization default");
+        await Button(page, "Save").ClickAsync(new MouseEventArgs());
+
+        await WaitForAsync(async () => (await ReviewerAsync(organizationId)).ModelId is null);
+        var after = await ReviewerAsync(organizationId);
+        Assert.Equal((reviewer.Name, reviewer.SystemPrompt, reviewer.Role), (after.Name, after.SystemPrompt, after.Role));
+    }
+
+    private async Task<AgentProfile> ReviewerAsync(int organizationId)
+    {
+        await using var db = Factory.CreateDbContext();
+        return await db.Agents.AsNoTracking().Where(a => a.OrganizationId == organizationId && a.Role == AgentRole.Reviewer).OrderBy(a => a.Id)
+            .FirstAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A save runs on the renderer's dispatcher: the stored row changes a moment after the click returns.</summary>
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100 && !await condition(); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        Assert.True(await condition(), "the stored agent did not change within 5 seconds");
     }
 
     private async Task<List<string>> AgentNamesAsync()

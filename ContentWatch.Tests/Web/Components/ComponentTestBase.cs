@@ -51,12 +51,17 @@ public abstract class ComponentTestBase : BunitContext
         Forward<PipelineRuns>();
         Forward<RunTrigger>();
         Forward<RunLauncher>();
+        Forward<ContentWatch.Core.Costs.RunEstimate>();
+        Forward<ContentWatch.Core.Costs.Spending>();
+        Forward<ContentWatch.Core.Costs.UsageReport>();
         Forward<RunControl>();
         Forward<ContentWatch.Core.Editorial.EditorialLoop>();
         Forward<ContentWatch.Core.Editorial.StepVersions>();
         Forward<ContentWatch.Core.Editorial.ApprovalInbox>();
         Forward<ContentWatch.Core.Idempotency.IdempotentOperations>();
         Forward<AgentProfiles>();
+        Forward<ModelConnections>();
+        Forward<ModelConnectionTester>();
         Forward<KnowledgeBase>();
         Forward<KnowledgeRetriever>();
         Forward<RunEventBus>();
@@ -124,7 +129,10 @@ public abstract class ComponentTestBase : BunitContext
     /// <summary>The inputs of every MudBlazor field labelled <paramref name="label"/>, in document order.</summary>
     protected static List<IElement> Fields<T>(IRenderedComponent<T> page, string label)
         where T : IComponent =>
-        [.. page.FindAll("label").Where(l => l.TextContent.Trim() == label).Select(l => page.Find($"#{l.GetAttribute("for")}"))];
+        // By attribute, not "#id": a generated id may start with a digit, which a CSS id selector cannot name. A label
+        // without "for" (MudCheckBox's) wraps its input.
+        [.. page.FindAll("label").Where(l => l.TextContent.Trim() == label)
+            .Select(l => l.GetAttribute("for") is { Length: > 0 } id ? page.Find($"[id='{id}']") : l.QuerySelector("input")!)];
 
     /// <summary>
     /// The message shown under a MudBlazor field marked invalid (empty when the field is valid): the helper line

@@ -7,7 +7,7 @@ namespace ContentWatch.Tests.Web.Components;
 
 public sealed class NavMenuTests(ContentWatchFactory factory) : ComponentTestBase(factory), IClassFixture<ContentWatchFactory>
 {
-    private static readonly string[] AdminLinks = ["Agents", "Knowledge", "Templates", "Members"];
+    private static readonly string[] AdminLinks = ["Agents", "Knowledge", "Templates", "Members", "Models", "Settings"];
     private static readonly string[] EveryoneLinks = ["Dashboard", "Runs", "New run"];
 
     [Fact]

@@ -233,6 +233,99 @@ public sealed class NewRunPageTests(ContentWatchFactory factory) : ComponentTest
         Providers.WaitForAssertion(() => Assert.Contains($"Run {run.Id} was created but could not be started; start it from its page.", Providers.Markup, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ChoosingATemplateWithHistory_ShowsTheMedianCostOfItsLastRuns()
+    {
+        var organization = await SignInAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var templateName = $"Costed {Guid.NewGuid():N}";
+        var templateId = await CreateTemplateAsync(organization.Current!.Id, templateName, "Write about {topic}.");
+        foreach (var cost in new[] { 0.001m, 0.0042m, 0.5m })
+        {
+            await SpendAsync(organization.Current.Id, templateId, cost, RunStatus.Completed);
+        }
+        var page = RenderPage<NewRun>(organization);
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+
+        await ChooseAsync(Field(page, "Pipeline"), templateName);
+
+        page.WaitForAssertion(() => Assert.Equal("Estimated cost: about $0.0042 (median of the last 3 runs)", page.Find("[data-estimate]").TextContent.Trim()));
+        Assert.Equal("polite", page.Find("[data-estimate]").GetAttribute("aria-live"));
+    }
+
+    [Fact]
+    public async Task WhenTheMonthBudgetIsSpent_TheLauncherSaysSoBeforeTheClick_AndDisablesRunPipeline()
+    {
+        var organization = await SignInAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var orgId = organization.Current!.Id;
+        await SpendAsync(orgId, await CreateTemplateAsync(orgId, $"Spent {Guid.NewGuid():N}", "Write about {topic}."), 1m, RunStatus.Completed);
+        await SetBudgetAsync(orgId, 0.5m);
+        try
+        {
+            var page = RenderPage<NewRun>(organization);
+
+            page.WaitForAssertion(() => Assert.Contains("monthly budget of $0.50 is spent", page.Find("[data-budget-reached]").TextContent, StringComparison.Ordinal));
+            Assert.Equal("alert", page.Find("[data-budget-reached]").GetAttribute("role"));
+            Assert.True(Button(page, "Run pipeline").HasAttribute("disabled"));
+        }
+        finally
+        {
+            await SetBudgetAsync(orgId, null);
+        }
+    }
+
+    [Fact]
+    public async Task Launch_AfterTheMonthBudgetWasSpentSinceThePageOpened_ShowsTheRefusalAsAnAlert_AndCreatesNoRun()
+    {
+        var organization = await SignInAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var orgId = organization.Current!.Id;
+        var page = RenderPage<NewRun>(organization);
+        page.WaitForAssertion(() => Button(page, "Run pipeline"));
+        Assert.False(Button(page, "Run pipeline").HasAttribute("disabled"));
+        await SpendAsync(orgId, await CreateTemplateAsync(orgId, $"Spent {Guid.NewGuid():N}", "Write about {topic}."), 1m, RunStatus.Completed);
+        await SetBudgetAsync(orgId, 0.5m);
+        try
+        {
+            var runsBefore = await RunCountAsync();
+            Field(page, "Topic").Input("Espresso");
+            await page.Find("form").SubmitAsync();
+
+            page.WaitForAssertion(() => Assert.Contains(page.FindAll("[role='alert']"),
+                a => a.TextContent.Contains("monthly budget of $0.50 is spent", StringComparison.Ordinal)));
+            Assert.True(Button(page, "Run pipeline").HasAttribute("disabled"));
+            Assert.Equal(runsBefore, await RunCountAsync());
+        }
+        finally
+        {
+            await SetBudgetAsync(orgId, null);
+        }
+    }
+
+    /// <summary>A run of the template that cost <paramref name="cost"/> this month, straight into the ledger.</summary>
+    private async Task SpendAsync(int organizationId, int templateId, decimal cost, RunStatus status)
+    {
+        await using var db = Factory.CreateDbContext();
+        var now = DateTime.UtcNow;
+        var run = new PipelineRun
+        {
+            OrganizationId = organizationId, TemplateId = templateId, TriggeredById = await Factory.AlphaAdminIdAsync(),
+            Inputs = new() { ["topic"] = "Espresso" }, Status = status, Attempt = 1, CreatedAt = now, UpdatedAt = now, StartedAt = now, CompletedAt = now,
+        };
+        run.StepRuns.Add(new StepRun
+        {
+            StepName = "Write it", StepType = StepType.ScriptGeneration, StepOrder = 1, Attempt = 1, Status = StepStatus.Completed,
+            ModelName = "gpt-test", InputTokens = 10, OutputTokens = 10, CostUsd = cost, StartedAt = now, CompletedAt = now,
+        });
+        db.Runs.Add(run);
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+    }
+
+    private async Task SetBudgetAsync(int organizationId, decimal? budget)
+    {
+        await using var db = Factory.CreateDbContext();
+        await db.Organizations.Where(o => o.Id == organizationId)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.MonthlyBudgetUsd, budget), TestContext.Current.CancellationToken);
+    }
+
     private async Task<int> CreateTemplateAsync(int organizationId, string name, string prompt)
     {
         await using var db = Factory.CreateDbContext();

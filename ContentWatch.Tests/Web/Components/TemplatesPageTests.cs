@@ -96,6 +96,64 @@ public sealed class TemplatesPageTests(ContentWatchFactory factory) : ComponentT
         Assert.Equal([(1, "Polish"), (2, "Draft"), (3, "Publish")], stored.Select(s => (s.Order, s.Name)));
     }
 
+    [Fact]
+    public async Task Save_WithAMaximumCostPerRun_StoresIt_AndEditingShowsIt()
+    {
+        var page = RenderPage<Templates>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
+        page.WaitForAssertion(() => Assert.NotEmpty(TemplateRows(page)));
+        var name = $"Capped {Guid.NewGuid():N}";
+
+        await Button(page, "New template").ClickAsync(new MouseEventArgs());
+        Field(page, "Name").Change(name);
+        Field(page, "Maximum cost per run (USD)").Change("2.5");
+        await Button(page, "Save").ClickAsync(new MouseEventArgs());
+
+        page.WaitForAssertion(() => Assert.Contains(name, TemplateRows(page)));
+        Assert.Equal(2.5m, await MaxRunCostAsync(name));
+        await Button(page, "Close").ClickAsync(new MouseEventArgs());
+        await page.FindAll("button.cw-link-button").Single(a => a.TextContent.Trim() == name).ClickAsync(new MouseEventArgs());
+        Assert.Equal(2.5m, decimal.Parse(Field(page, "Maximum cost per run (USD)").GetAttribute("value")!, System.Globalization.CultureInfo.InvariantCulture));
+
+        // Emptied, the template has no maximum.
+        Field(page, "Maximum cost per run (USD)").Change("");
+        await Button(page, "Save").ClickAsync(new MouseEventArgs());
+        await WaitForAsync(async () => await MaxRunCostAsync(name) is null);
+    }
+
+    [Fact]
+    public async Task Save_WithAMaximumCostPerRunOfZero_ShowsTheErrorNextToTheField_AndSavesNothing()
+    {
+        var page = RenderPage<Templates>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
+        page.WaitForAssertion(() => Assert.NotEmpty(TemplateRows(page)));
+        var name = $"Free {Guid.NewGuid():N}";
+
+        await Button(page, "New template").ClickAsync(new MouseEventArgs());
+        Field(page, "Name").Change(name);
+        Field(page, "Maximum cost per run (USD)").Change("0");
+        await Button(page, "Save").ClickAsync(new MouseEventArgs());
+
+        page.WaitForAssertion(() => Assert.Equal(
+            "Maximum cost per run must be more than $0 and at most $100,000.00; leave it empty for no maximum.",
+            ErrorNextTo(Field(page, "Maximum cost per run (USD)"))));
+        Assert.Equal("", ErrorNextTo(Field(page, "Name")));
+        Assert.DoesNotContain(name, await TemplateNamesAsync());
+    }
+
+    private async Task<decimal?> MaxRunCostAsync(string name)
+    {
+        await using var db = Factory.CreateDbContext();
+        return await db.Templates.Where(t => t.Name == name).Select(t => t.MaxRunCostUsd).SingleAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 50 && !await condition(); i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        Assert.True(await condition());
+    }
+
     private static List<string> TemplateRows(IRenderedComponent<Templates> page) =>
         [.. page.FindAll("tbody td[data-label='Name']").Select(td => td.TextContent.Trim())];
 

@@ -8,7 +8,10 @@ namespace ContentWatch.Tests.Web.Endpoints;
 /// <summary>What a class running <see cref="OrganizationRouteContract{TSelf}"/> declares: the routes it covers.</summary>
 public interface IOrganizationRoutes
 {
-    /// <summary>Each route as a method and a path below <c>/api/organizations/{orgId}/ai</c>; <c>{id}</c> stands for the resource.</summary>
+    /// <summary>
+    /// Each route as a method and a path below <c>/api/organizations/{orgId}/ai</c>, or below <c>/api/organizations/{orgId}</c>
+    /// when it starts with <c>/</c> (<c>/settings</c>); <c>{id}</c> stands for the resource.
+    /// </summary>
     static abstract IReadOnlyList<(string Method, string Route)> Routes { get; }
 }
 
@@ -93,8 +96,11 @@ public abstract class OrganizationRouteContract<TSelf>(ContentWatchFactory facto
         return rows;
     }
 
-    protected static string Url(int orgId, string route, int id) =>
-        $"{Base(orgId)}/{route.Replace("{id}", $"{id}", StringComparison.Ordinal)}";
+    protected static string Url(int orgId, string route, int id)
+    {
+        var path = route.Replace("{id}", $"{id}", StringComparison.Ordinal);
+        return path.StartsWith('/') ? $"/api/organizations/{orgId}{path}" : $"{Base(orgId)}/{path}";
+    }
 
     /// <summary>
     /// Creates <paramref name="route"/>'s resource in <paramref name="owner"/>, sends <paramref name="method"/> with a valid

@@ -35,6 +35,9 @@ public sealed class TemplateEndpointsTests(ContentWatchFactory factory)
         ["promptTemplate 20,001 chars"] = ("steps[0].promptTemplate", (b, _, _) => Step(b)["promptTemplate"] = new string('p', 20_001)),
         ["step name empty"] = ("steps[0].name", (b, _, _) => Step(b)["name"] = ""),
         ["step name 151 chars"] = ("steps[0].name", (b, _, _) => Step(b)["name"] = new string('s', 151)),
+        ["maxRunCostUsd 0"] = ("maxRunCostUsd", (b, _, _) => b["maxRunCostUsd"] = 0m),
+        ["maxRunCostUsd negative"] = ("maxRunCostUsd", (b, _, _) => b["maxRunCostUsd"] = -0.5m),
+        ["maxRunCostUsd over 100,000"] = ("maxRunCostUsd", (b, _, _) => b["maxRunCostUsd"] = 100_000.01m),
     };
 
     public static TheoryData<string> InvalidTemplateCases => new(InvalidTemplates.Keys);
@@ -299,6 +302,90 @@ public sealed class TemplateEndpointsTests(ContentWatchFactory factory)
         }
     }
 
+    [Fact]
+    public async Task CreateTemplate_WithAMaximumCostPerRun_RoundTripsIt_AndStoresIt()
+    {
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var body = await AlphaBodyAsync();
+        body["maxRunCostUsd"] = 2.5m;
+
+        var created = await CreateAsync(admin, Templates(alpha), body);
+
+        Assert.Equal(2.5m, created.GetProperty("maxRunCostUsd").GetDecimal());
+        var id = created.GetProperty("id").GetInt32();
+        var fetched = await ApiAssertions.JsonAsync(await admin.GetAsync($"{Templates(alpha)}/{id}", Ct), HttpStatusCode.OK);
+        Assert.Equal(2.5m, fetched.GetProperty("maxRunCostUsd").GetDecimal());
+        var listed = await ApiAssertions.JsonAsync(await admin.GetAsync(Templates(alpha), Ct), HttpStatusCode.OK);
+        Assert.Equal(2.5m, listed.EnumerateArray().Single(t => t.GetProperty("id").GetInt32() == id).GetProperty("maxRunCostUsd").GetDecimal());
+        Assert.Equal(2.5m, await MaxRunCostAsync(id));
+    }
+
+    [Theory]
+    [InlineData("0.0001")]
+    [InlineData("100000")]
+    public async Task CreateTemplate_WithAMaximumCostPerRunAtTheLimits_Returns201(string amount)
+    {
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var body = await AlphaBodyAsync();
+        body["maxRunCostUsd"] = decimal.Parse(amount, System.Globalization.CultureInfo.InvariantCulture);
+
+        var created = await CreateAsync(admin, Templates(await Factory.AlphaIdAsync()), body);
+
+        Assert.Equal(body["maxRunCostUsd"], await MaxRunCostAsync(created.GetProperty("id").GetInt32()));
+    }
+
+    [Fact]
+    public async Task CreateTemplate_WithoutAMaximumCostPerRun_AnswersNull()
+    {
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+
+        var created = await CreateAsync(admin, Templates(await Factory.AlphaIdAsync()), await AlphaBodyAsync());
+
+        Assert.Equal(JsonValueKind.Null, created.GetProperty("maxRunCostUsd").ValueKind);
+        Assert.Null(await MaxRunCostAsync(created.GetProperty("id").GetInt32()));
+    }
+
+    [Fact]
+    public async Task UpdateTemplate_ChangesTheMaximumCostPerRun_AndAReplaceWithoutItClearsIt()
+    {
+        // PUT replaces the template as a whole: a field left out is the default, as description and isActive are.
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var body = await AlphaBodyAsync();
+        body["maxRunCostUsd"] = 1m;
+        var id = await CreateIdAsync(admin, Templates(alpha), body);
+
+        body["maxRunCostUsd"] = 0.75m;
+        var changed = await ApiAssertions.JsonAsync(await admin.PutAsJsonAsync($"{Templates(alpha)}/{id}", body, Ct), HttpStatusCode.OK);
+        Assert.Equal(0.75m, changed.GetProperty("maxRunCostUsd").GetDecimal());
+        Assert.Equal(0.75m, await MaxRunCostAsync(id));
+
+        body.Remove("maxRunCostUsd");
+        var cleared = await ApiAssertions.JsonAsync(await admin.PutAsJsonAsync($"{Templates(alpha)}/{id}", body, Ct), HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, cleared.GetProperty("maxRunCostUsd").ValueKind);
+        Assert.Null(await MaxRunCostAsync(id));
+    }
+
+    [Fact]
+    public async Task UpdateTemplate_WithAnInvalidMaximumCostPerRun_Returns400_AndKeepsTheOldMaximum()
+    {
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var body = await AlphaBodyAsync();
+        body["maxRunCostUsd"] = 3m;
+        var id = await CreateIdAsync(admin, Templates(alpha), body);
+
+        body["maxRunCostUsd"] = 0m;
+        var response = await admin.PutAsJsonAsync($"{Templates(alpha)}/{id}", body, Ct);
+
+        var problem = await ApiAssertions.ValidationProblemAsync(response, "maxRunCostUsd");
+        Assert.Equal(
+            "Maximum cost per run must be more than $0 and at most $100,000.00; leave it empty for no maximum.",
+            problem.GetProperty("errors").GetProperty("maxRunCostUsd")[0].GetString());
+        Assert.Equal(3m, await MaxRunCostAsync(id));
+    }
+
     // ---- Roles ----------------------------------------------------------------------------------------
 
     [Fact]
@@ -411,11 +498,17 @@ public sealed class TemplateEndpointsTests(ContentWatchFactory factory)
         }
         var steps = await db.Steps.AsNoTracking().Where(s => s.TemplateId == id).OrderBy(s => s.Id).ToListAsync(Ct);
         return new TemplateRow(
-            template.OrganizationId, template.Name, template.Description, template.IsActive, template.UpdatedAt,
+            template.OrganizationId, template.Name, template.Description, template.IsActive, template.MaxRunCostUsd, template.UpdatedAt,
             string.Join(',', steps.Select(s => s.Id)),
             JsonSerializer.Serialize(steps.Select(s => new { s.Name, s.StepType, s.Order, s.AgentId, s.PromptTemplate })));
     }
 
+    private async Task<decimal?> MaxRunCostAsync(int id)
+    {
+        await using var db = Factory.CreateDbContext();
+        return await db.Templates.Where(t => t.Id == id).Select(t => t.MaxRunCostUsd).SingleAsync(Ct);
+    }
+
     private sealed record TemplateRow(
-        int OrganizationId, string Name, string Description, bool IsActive, DateTime UpdatedAt, string StepIds, string Steps);
+        int OrganizationId, string Name, string Description, bool IsActive, decimal? MaxRunCostUsd, DateTime UpdatedAt, string StepIds, string Steps);
 }

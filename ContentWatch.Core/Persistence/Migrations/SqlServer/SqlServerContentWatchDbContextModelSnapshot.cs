@@ -300,6 +300,10 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<long>("KnowledgeVersion")
                         .HasColumnType("bigint");
 
+                    b.Property<decimal?>("MonthlyBudgetUsd")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("decimal(18,4)");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(150)
@@ -457,6 +461,10 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<bool>("IsActive")
                         .HasColumnType("bit");
 
+                    b.Property<decimal?>("MaxRunCostUsd")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("decimal(18,4)");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(150)
@@ -535,6 +543,10 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("decimal(18,8)");
+
                     b.Property<string>("Error")
                         .HasMaxLength(4000)
                         .HasColumnType("nvarchar(4000)");
@@ -545,6 +557,10 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
 
                     b.Property<int>("InputTokens")
                         .HasColumnType("int");
+
+                    b.Property<string>("ModelName")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
 
                     b.Property<string>("OutputContent")
                         .IsRequired()
@@ -593,12 +609,17 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
 
+                    b.Property<bool>("TokensEstimated")
+                        .HasColumnType("bit");
+
                     b.Property<int>("Variants")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("int")
                         .HasDefaultValue(1);
 
                     b.HasKey("Id");
+
+                    b.HasIndex("StartedAt");
 
                     b.HasIndex("StepId");
 

@@ -284,6 +284,10 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Property<long>("KnowledgeVersion")
                         .HasColumnType("INTEGER");
 
+                    b.Property<decimal?>("MonthlyBudgetUsd")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(150)
@@ -435,6 +439,10 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Property<bool>("IsActive")
                         .HasColumnType("INTEGER");
 
+                    b.Property<decimal?>("MaxRunCostUsd")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(150)
@@ -509,6 +517,10 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Error")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
@@ -519,6 +531,10 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
 
                     b.Property<int>("InputTokens")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("ModelName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("OutputContent")
                         .IsRequired()
@@ -567,12 +583,17 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("TokensEstimated")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Variants")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
                         .HasDefaultValue(1);
 
                     b.HasKey("Id");
+
+                    b.HasIndex("StartedAt");
 
                     b.HasIndex("StepId");
 

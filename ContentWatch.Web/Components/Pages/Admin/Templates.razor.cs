@@ -46,7 +46,10 @@ public sealed partial class Templates
     private void Edit(PipelineTemplate template)
     {
         (_editingId, _errors) = (template.Id, FieldMessages.None);
-        _editing = new Draft { Name = template.Name, Description = template.Description, IsActive = template.IsActive };
+        _editing = new Draft
+        {
+            Name = template.Name, Description = template.Description, IsActive = template.IsActive, MaxRunCostUsd = template.MaxRunCostUsd,
+        };
         _editing.Steps.AddRange(template.Steps.OrderBy(s => s.Order).Select(s => new StepDraft
         {
             Name = s.Name, StepType = EnumNames<StepType>.Name(s.StepType), AgentId = s.AgentId, PromptTemplate = s.PromptTemplate,
@@ -82,7 +85,8 @@ public sealed partial class Templates
         {
             // The order is the position in the editor: reordering is moving, not renumbering.
             var input = new TemplateInput(_editing!.Name, _editing.Description, _editing.IsActive,
-                [.. _editing.Steps.Select((s, i) => new StepInput(s.Name, s.StepType, i + 1, s.AgentId, s.PromptTemplate, s.RequiresApproval))]);
+                [.. _editing.Steps.Select((s, i) => new StepInput(s.Name, s.StepType, i + 1, s.AgentId, s.PromptTemplate, s.RequiresApproval))],
+                _editing.MaxRunCostUsd);
             var result = _editingId is { } id
                 ? await PipelineTemplates.UpdateAsync(Organization.Id, id, await ActorAsync(), input)
                 : await PipelineTemplates.CreateAsync(Organization.Id, await ActorAsync(), input);
@@ -122,6 +126,7 @@ public sealed partial class Templates
         public string Name { get; set; } = "";
         public string Description { get; set; } = "";
         public bool IsActive { get; set; } = true;
+        public decimal? MaxRunCostUsd { get; set; }
         public List<StepDraft> Steps { get; } = [];
     }
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ContentWatch.Core;
+using ContentWatch.Core.Costs;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Idempotency;
 using ContentWatch.Core.Organizations;
@@ -21,6 +23,10 @@ public sealed partial class NewRun
     private FieldMessages _errors = FieldMessages.None;
     private string? _error;
     private bool _launching;
+    private CostEstimate? _estimate;
+
+    // The month budget's refusal, said before the click (issue 10); the launcher refuses the same way when it runs.
+    private string? _budgetReached;
 
     // One launch per filled-in form: kept after a success, so a click that lands before the page moved on opens the same run.
     private readonly IntentKey _launchKey = new();
@@ -41,6 +47,12 @@ public sealed partial class NewRun
     private IdempotentOperations Once { get; set; } = default!;
 
     [Inject]
+    private RunEstimate Estimates { get; set; } = default!;
+
+    [Inject]
+    private Spending Spending { get; set; } = default!;
+
+    [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
     [Inject]
@@ -53,19 +65,30 @@ public sealed partial class NewRun
         [RunLauncher.TemplateField, .. RunLauncher.StandardInputs,
          .. Enumerable.Range(0, _extras.Count).SelectMany(i => new[] { RunLauncher.ExtraNameField(i), RunLauncher.ExtraValueField(i) })];
 
-    private IEnumerable<string> Unplaced => _error is null ? _errors.Besides(Placed) : [_error, .. _errors.Besides(Placed)];
+    // The month budget's refusal already has its own alert.
+    private IEnumerable<string> Unplaced => _error is null || _error == _budgetReached ? _errors.Besides(Placed) : [_error, .. _errors.Besides(Placed)];
+
+    /// <summary>What the chosen template's run should cost; "about" because it is a median or a token count of the prompts.</summary>
+    private string? EstimateText => _estimate switch
+    {
+        null => null,
+        { Basis: EstimateBasis.Prompts } e => $"Estimated cost: about {Spending.Usd(e.CostUsd)} (from the prompts)",
+        { SampleSize: 1 } e => $"Estimated cost: about {Spending.Usd(e.CostUsd)} (the last run)",
+        var e => $"Estimated cost: about {Spending.Usd(e.CostUsd)} (median of the last {e.SampleSize} runs)",
+    };
 
     protected override async Task OnParametersSetAsync()
     {
         _templates = await Templates.ListAsync(Organization.Id, activeOnly: true);
+        _budgetReached = await Spending.MonthBudgetReachedAsync(Organization.Id);
         if (Selected is null && _templates.Count > 0)
         {
-            SelectTemplate((_templates.FirstOrDefault(t => t.Name == "Standard Video Workflow") ?? _templates[0]).Id);
+            await SelectTemplateAsync((_templates.FirstOrDefault(t => t.Name == "Standard Video Workflow") ?? _templates[0]).Id);
         }
     }
 
-    /// <summary>Chooses a template, and offers a field for every other input its prompts ask for.</summary>
-    private void SelectTemplate(int templateId)
+    /// <summary>Chooses a template, offers a field for every other input its prompts ask for, and estimates its cost.</summary>
+    private async Task SelectTemplateAsync(int templateId)
     {
         _input.TemplateId = templateId;
         // Rows the creator left empty belong to the template chosen before; what they typed stays.
@@ -80,6 +103,23 @@ public sealed partial class NewRun
                 _extras.Add(new ExtraRow { Name = name });
             }
         }
+        _estimate = null;
+        _estimate = await Estimates.EstimateAsync(Organization.Id, templateId, CurrentInputs());
+    }
+
+    /// <summary>The inputs filled in so far, for an estimate from the prompts.</summary>
+    private Dictionary<string, string> CurrentInputs()
+    {
+        var inputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in new[] { ("topic", _input.Topic), ("audience", _input.Audience), ("format", _input.Format) }
+            .Concat(_extras.Select(e => (e.Name.Trim(), (string?)e.Value))))
+        {
+            if (name.Length > 0 && !string.IsNullOrWhiteSpace(value))
+            {
+                inputs.TryAdd(name, value.Trim());
+            }
+        }
+        return inputs;
     }
 
     private void RemoveExtra(int index)
@@ -117,6 +157,11 @@ public sealed partial class NewRun
                 _launchKey.Renew();
                 _errors = new(launched.Errors);
                 _error = launched.Errors.Count == 0 ? launched.Detail : null;
+                if (launched.Status == ResultStatus.Conflict)
+                {
+                    // The month's budget may have been spent since the page opened: the button says so from now on.
+                    _budgetReached = await Spending.MonthBudgetReachedAsync(Organization.Id);
+                }
                 return;
             }
             _errors = FieldMessages.None;

@@ -23,6 +23,9 @@ public sealed record StepSnapshot
     public string? Error { get; init; }
     public int InputTokens { get; init; }
     public int OutputTokens { get; init; }
+
+    /// <summary>What the step run's model calls cost (the ledger); known once the step has ended.</summary>
+    public decimal CostUsd { get; init; }
 }
 
 /// <summary>A creator's message as every watcher shows it.</summary>
@@ -41,6 +44,12 @@ public sealed record RunSummary
     public DateTime? StartedAt { get; init; }
     public DateTime? CompletedAt { get; init; }
     public string? Error { get; init; }
+
+    /// <summary>
+    /// What the run's step runs that are not on screen cost: earlier attempts, and the step runs a later one replaced.
+    /// The run's cost is this plus its steps' (<see cref="RunSnapshot.CostUsd"/>), so every call counts once.
+    /// </summary>
+    public decimal EarlierCostUsd { get; init; }
 
     public string? Topic => Inputs.GetValueOrDefault("topic");
 
@@ -66,6 +75,9 @@ public sealed record RunSnapshot
 
     public bool HasOutput => Steps.Any(s => s.Output.Length > 0);
 
+    /// <summary>What the run has cost so far, over all its attempts.</summary>
+    public decimal CostUsd => Summary.EarlierCostUsd + Steps.Sum(s => s.CostUsd);
+
     /// <summary>The stored run: its template's steps, each with its latest step run in the current chain of attempts.</summary>
     public static RunSnapshot From(PipelineRun run)
     {
@@ -79,9 +91,10 @@ public sealed record RunSnapshot
                 Order = stepRun.StepOrder, Name = step?.Name ?? stepRun.StepName, StepType = step?.StepType ?? stepRun.StepType,
                 AgentName = stepRun.AgentName ?? step?.AgentName, Status = stepRun.Status, StepRunId = stepRun.Id, Attempt = stepRun.Attempt,
                 Thoughts = [.. stepRun.AgentThoughts], Output = stepRun.OutputContent, Error = stepRun.Error,
-                InputTokens = stepRun.InputTokens, OutputTokens = stepRun.OutputTokens,
+                InputTokens = stepRun.InputTokens, OutputTokens = stepRun.OutputTokens, CostUsd = stepRun.CostUsd,
             };
         }
+        var shown = steps.Values.Sum(s => s.CostUsd);
         return new RunSnapshot
         {
             Summary = new RunSummary
@@ -89,6 +102,7 @@ public sealed record RunSnapshot
                 RunId = run.Id, TemplateName = run.Template.Name, Inputs = run.Inputs.ToFrozenDictionary(StringComparer.Ordinal),
                 TriggeredBy = run.TriggeredBy?.Name, Status = run.Status, Attempt = run.Attempt,
                 StartedAt = run.StartedAt, CompletedAt = run.CompletedAt, Error = run.Error,
+                EarlierCostUsd = run.StepRuns.Sum(s => s.CostUsd) - shown,
             },
             Steps = [.. steps.Values.OrderBy(s => s.Order)],
             Guidance = [.. run.Guidance.OrderBy(g => g.ReceivedAt).Select(g => new GuidanceNote(g.Text, g.ReceivedAt, g.User?.Name))],
@@ -106,17 +120,18 @@ public sealed record RunSnapshot
             {
                 Status = RunStatus.InProgress, Attempt = e.Attempt ?? s.Attempt, StartedAt = e.At, CompletedAt = null, Error = null,
             }),
-            RunEventType.StepStarted => WithStep(e, s => s with
-            {
-                StepRunId = e.StepRunId, Status = StepStatus.InProgress, AgentName = e.Text ?? s.AgentName, Thoughts = [], Output = "",
-                Error = null, Attempt = e.Attempt ?? s.Attempt,
-            }),
+            RunEventType.StepStarted => StepStarted(e),
             RunEventType.StepThoughts => WithStep(e, s => s with { Thoughts = s.Thoughts.Add(e.Text ?? "") }),
             RunEventType.StepCompleted => WithStep(e, s => s with
             {
                 Status = StepStatus.Completed, InputTokens = e.InputTokens ?? s.InputTokens, OutputTokens = e.OutputTokens ?? s.OutputTokens,
+                CostUsd = e.CostUsd ?? s.CostUsd,
             }),
-            RunEventType.StepFailed => WithStep(e, s => s with { Status = e.StepStatus ?? StepStatus.Failed, Error = e.Error }),
+            RunEventType.StepFailed => WithStep(e, s => s with
+            {
+                Status = e.StepStatus ?? StepStatus.Failed, Error = e.Error, InputTokens = e.InputTokens ?? s.InputTokens,
+                OutputTokens = e.OutputTokens ?? s.OutputTokens, CostUsd = e.CostUsd ?? s.CostUsd,
+            }),
             RunEventType.RunCompleted or RunEventType.RunFailed => Ended(e.RunStatus ?? FinalStatus(e.Type), e),
             RunEventType.RunCancelled => Ended(RunStatus.Cancelled, e) with
             {
@@ -127,6 +142,7 @@ public sealed record RunSnapshot
             RunEventType.StepAwaitingApproval => WithStep(e, s => s with
             {
                 Status = StepStatus.AwaitingApproval, InputTokens = e.InputTokens ?? s.InputTokens, OutputTokens = e.OutputTokens ?? s.OutputTokens,
+                CostUsd = e.CostUsd ?? s.CostUsd,
             }).WithSummary(s => s with { Status = RunStatus.AwaitingApproval }),
             // Approved or rejected: the run continues as a new attempt, whose run_started reloads the stored run.
             RunEventType.StepApproved => WithStep(e, s => s with { Status = StepStatus.Completed }).WithSummary(s => s with { Status = RunStatus.Pending }),
@@ -143,6 +159,17 @@ public sealed record RunSnapshot
         WithSummary(s => s with { Status = status, Error = e.Type == RunEventType.RunCompleted ? null : e.Error, CompletedAt = e.At });
 
     private static RunStatus FinalStatus(RunEventType type) => type == RunEventType.RunCompleted ? RunStatus.Completed : RunStatus.Failed;
+
+    /// <summary>A new step run takes the step's place on screen; what the one it replaces cost stays in the run's cost.</summary>
+    private RunSnapshot StepStarted(RunEvent e)
+    {
+        var replaced = Steps.FirstOrDefault(s => s.Order == e.StepOrder) is { } old && old.StepRunId != e.StepRunId ? old.CostUsd : 0;
+        return WithStep(e, s => s with
+        {
+            StepRunId = e.StepRunId, Status = StepStatus.InProgress, AgentName = e.Text ?? s.AgentName, Thoughts = [], Output = "",
+            Error = null, Attempt = e.Attempt ?? s.Attempt, InputTokens = 0, OutputTokens = 0, CostUsd = 0,
+        }).WithSummary(s => replaced == 0 ? s : s with { EarlierCostUsd = s.EarlierCostUsd + replaced });
+    }
 
     private RunSnapshot WithSummary(Func<RunSummary, RunSummary> change) => this with { Summary = change(Summary) };
 
