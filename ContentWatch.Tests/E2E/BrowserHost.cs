@@ -110,8 +110,18 @@ public partial class BrowserHost : IAsyncLifetime
         {
             await page.GetByLabel("Audience").FillAsync(audience);
         }
+        await Assertions.Expect(page.GetByLabel("Topic")).ToHaveValueAsync(topic);
         await launch.ClickAsync();
-        await page.WaitForURLAsync(RunUrl());
+        try
+        {
+            await page.WaitForURLAsync(RunUrl());
+        }
+        catch (TimeoutException e)
+        {
+            // Once in a full CI run the click opened no run within a minute; say what the launcher showed instead.
+            var said = await page.Locator("[role=alert], .mud-input-helper-text").AllInnerTextsAsync();
+            throw new TimeoutException($"Run pipeline opened no run; the page shows: [{string.Join(" | ", said)}] at {page.Url}", e);
+        }
         return int.Parse(RunUrl().Match(page.Url).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
