@@ -74,13 +74,19 @@ public sealed class AgentInvoker(IChatCompletionService chatModel, IOptions<AIOp
     /// </summary>
     /// <exception cref="AgentCallException">The model call failed or its stream was cut; deltas already yielded stand.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public IAsyncEnumerable<AgentUpdate> StreamAsync(ResolvedModel model, AgentProfile agent, string userPrompt, CancellationToken cancellationToken) =>
+        StreamAsync(model, agent, userPrompt, responseFormat: null, cancellationToken);
+
+    /// <inheritdoc cref="StreamAsync(ResolvedModel, AgentProfile, string, CancellationToken)"/>
+    /// <param name="responseFormat">A structured output format (a JSON schema) the answer must follow; null for free text.</param>
     public async IAsyncEnumerable<AgentUpdate> StreamAsync(
-        ResolvedModel model, AgentProfile agent, string userPrompt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        ResolvedModel model, AgentProfile agent, string userPrompt, ChatResponseFormat? responseFormat,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var history = new ChatHistory();
         history.AddSystemMessage(agent.SystemPrompt);
         history.AddUserMessage(userPrompt);
-        var settings = new OpenAIPromptExecutionSettings { Temperature = agent.Temperature };
+        var settings = new OpenAIPromptExecutionSettings { Temperature = agent.Temperature, ResponseFormat = responseFormat };
 
         var received = 0;
         var finished = false;

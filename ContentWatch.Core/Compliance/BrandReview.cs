@@ -3,7 +3,13 @@ using System.Text.Json.Serialization;
 namespace ContentWatch.Core.Compliance;
 
 /// <summary>How much a finding weighs on the score: a banned term is high, a rule of tone or structure medium or low.</summary>
-public enum FindingSeverity { High, Medium, Low }
+[JsonConverter(typeof(JsonStringEnumConverter<FindingSeverity>))]
+public enum FindingSeverity
+{
+    [JsonStringEnumMemberName("high")] High,
+    [JsonStringEnumMemberName("medium")] Medium,
+    [JsonStringEnumMemberName("low")] Low,
+}
 
 /// <summary>The guideline a finding cites: a knowledge document the step retrieved, and the words of it that apply.</summary>
 public sealed record FindingSource(int DocumentId, string Title, string Excerpt);

@@ -135,6 +135,13 @@ public class PipelineStep
 
     /// <summary>Once generated, the step waits (awaiting_approval) until a person approves, edits or rejects it.</summary>
     public bool RequiresApproval { get; set; }
+
+    // The brand compliance gate (issue 11), on brand_voice_check steps only: below MinScore, OnBelow decides.
+    public int? MinScore { get; set; }
+    public BelowMinScore? OnBelow { get; set; }
+
+    /// <summary>With <see cref="BelowMinScore.Revise"/>: how many times the script is sent back before a person decides.</summary>
+    public int? MaxRevisions { get; set; }
 }
 
 public class PipelineRun
@@ -236,6 +243,12 @@ public class StepRun
 
     /// <summary>Copied unchanged from an earlier attempt, without a model call (a continuation or a regenerate).</summary>
     public int? ReusedFromStepRunId { get; set; }
+
+    /// <summary>The structured review of a brand_voice_check step (issue 11), grounded by the engine; null for other steps.</summary>
+    public Compliance.BrandReview? Review { get; set; }
+
+    /// <summary>How many automatic revisions (a brand gate's <c>revise</c>) made this output: 0 for a script no gate sent back.</summary>
+    public int RevisionRound { get; set; }
 }
 
 /// <summary>

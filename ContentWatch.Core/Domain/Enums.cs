@@ -40,3 +40,6 @@ public enum ModelProvider
     [JsonStringEnumMemberName("openai")] OpenAI,
     [JsonStringEnumMemberName("azure_openai")] AzureOpenAI,
 }
+
+/// <summary>What a brand gate does with a score below its minimum (issue 11): go on, wait for a person, send the script back, fail the run.</summary>
+public enum BelowMinScore { Continue, Pause, Revise, Fail }

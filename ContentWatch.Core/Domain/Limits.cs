@@ -23,6 +23,7 @@ public static class Limits
     public const int Feedback = 4_000;
     public const int EditedOutput = 200_000;
     public const int MaxVariants = 4;
+    public const int MaxRevisions = 3;
     public const int ModelName = 100;
     public const int ModelEndpoint = 2_000;
     public const int ModelId = 200;

@@ -12,6 +12,9 @@ public sealed record RejectInput(string? Feedback);
 /// </summary>
 public sealed record RegenerateInput(string? Feedback = null, int? Variants = null, string? Downstream = null);
 
+/// <summary>Edit a completed step of a finished or waiting run: <see cref="Output"/> becomes its new version, and the later steps run again.</summary>
+public sealed record EditInput(string? Output);
+
 /// <summary>One version of a step's output, as the versions list shows it.</summary>
 public sealed record StepVersionView(
     int Id, int Version, Domain.StepVersionSource Source, string OutputContent, string? Feedback, string? CreatedBy, DateTime CreatedAt,

@@ -193,6 +193,72 @@ public sealed class EditorialLoop(
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// A person's edit of a completed step (issue 11's Apply suggestion and Fix all and re-check): a new attempt where the
+    /// steps before it are reused, the step carries the edited output (a new version, source edited, selected) without a
+    /// model call, and the later steps run again — so a brand check after it checks the edit. The run must be finished or
+    /// waiting for a person (the waiting step then gives way to the edit).
+    /// </summary>
+    public async Task<Result<PipelineRun>> EditAsync(
+        int organizationId, int runId, int stepRunId, string actingUserId, EditInput input, CancellationToken cancellationToken = default)
+    {
+        var errors = new FieldErrors();
+        errors.Length("output", input.Output, 1, Limits.EditedOutput, "Output");
+        return await ContinueAsync(organizationId, runId, actingUserId, errors, async (db, run, attempt, now) =>
+        {
+            var target = await db.StepRuns.AsNoTracking().SingleOrDefaultAsync(s => s.Id == stepRunId && s.RunId == run.Id, cancellationToken);
+            if (target is null)
+            {
+                return Result<RunEvent>.NotFound($"Step run {stepRunId} is not a step of run {run.Id}.");
+            }
+            if (run.Status is not (RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled or RunStatus.AwaitingApproval))
+            {
+                return Result<RunEvent>.Conflict(
+                    $"Run {run.Id} is {EnumNames<RunStatus>.Name(run.Status)}; a step can be edited once the run is finished or waiting for a person.");
+            }
+            var chain = (await ChainAsync(db, run, cancellationToken)).ToDictionary(s => s.StepOrder);
+            if (!chain.TryGetValue(target.StepOrder, out var current) || current.Id != target.Id)
+            {
+                return Result<RunEvent>.Conflict($"Step run {stepRunId} is not the current output of step '{target.StepName}'; edit the current one.");
+            }
+            var steps = await db.Steps.AsNoTracking().Where(s => s.TemplateId == run.TemplateId).OrderBy(s => s.Order).ToListAsync(cancellationToken);
+            foreach (var earlier in steps.Where(s => s.Order < target.StepOrder))
+            {
+                if (!chain.TryGetValue(earlier.Order, out var done))
+                {
+                    return Result<RunEvent>.Conflict($"Step '{earlier.Name}' before it has not completed; resume the run (trigger) instead.");
+                }
+                db.StepRuns.Add(Reuse(done, attempt, now));
+            }
+            foreach (var waiting in await db.StepRuns.Where(s => s.RunId == run.Id && s.Attempt == run.Attempt && s.Status == StepStatus.AwaitingApproval)
+                .ToListAsync(cancellationToken))
+            {
+                waiting.Status = StepStatus.Cancelled;
+                waiting.Error = $"Replaced by an edit of step '{target.StepName}'.";
+                waiting.CompletedAt = now;
+            }
+            var versions = await db.StepVersions.Where(v => v.RunId == run.Id && v.StepOrder == target.StepOrder).ToListAsync(cancellationToken);
+            foreach (var version in versions)
+            {
+                version.Selected = false;
+            }
+            var number = versions.Select(v => v.Version).DefaultIfEmpty(0).Max() + 1;
+            db.StepVersions.Add(new StepVersion
+            {
+                RunId = run.Id, StepOrder = target.StepOrder, StepRunId = target.Id, Source = StepVersionSource.Edited, Version = number,
+                OutputContent = input.Output!, CreatedById = actingUserId, CreatedAt = now, Selected = true,
+            });
+            var edited = Reuse(target, attempt, now);
+            edited.OutputContent = input.Output!;
+            edited.SelectedVersion = number;
+            edited.ReusedFromStepRunId = null;
+            edited.BasedOnOlderVersion = false;
+            edited.AgentThoughts = [$"Edited by a person: version {number}, without a model call."];
+            db.StepRuns.Add(edited);
+            return Result<RunEvent>.Ok(null!);
+        }, cancellationToken);
+    }
+
     private delegate Task<Result<RunEvent>> Plan(ContentWatchDbContext db, PipelineRun run, int attempt, DateTime now);
 
     /// <summary>
@@ -308,7 +374,7 @@ public sealed class EditorialLoop(
     }
 
     /// <summary>The latest completed step run of each step in the run's current chain of attempts.</summary>
-    private static async Task<IReadOnlyList<StepRun>> ChainAsync(ContentWatchDbContext db, PipelineRun run, CancellationToken cancellationToken)
+    internal static async Task<IReadOnlyList<StepRun>> ChainAsync(ContentWatchDbContext db, PipelineRun run, CancellationToken cancellationToken)
     {
         var completed = await db.StepRuns.AsNoTracking()
             .Where(s => s.RunId == run.Id && s.Attempt >= run.BaseAttempt && s.Attempt <= run.Attempt && s.Status == StepStatus.Completed)
@@ -317,17 +383,17 @@ public sealed class EditorialLoop(
     }
 
     /// <summary>A finished step carried into the new attempt as it is: no model call, no tokens spent again.</summary>
-    private static StepRun Reuse(StepRun done, int attempt, DateTime now) => new()
+    internal static StepRun Reuse(StepRun done, int attempt, DateTime now) => new()
     {
         RunId = done.RunId, StepId = done.StepId, StepName = done.StepName, StepType = done.StepType, StepOrder = done.StepOrder,
         AgentName = done.AgentName, Attempt = attempt, Status = StepStatus.Completed, OutputContent = done.OutputContent,
         AgentThoughts = [$"Reused from attempt {done.Attempt} without a model call."], StartedAt = now, CompletedAt = now,
         RequiresApproval = done.RequiresApproval, SelectedVersion = done.SelectedVersion, BasedOnOlderVersion = done.BasedOnOlderVersion,
-        ReusedFromStepRunId = done.ReusedFromStepRunId ?? done.Id,
+        ReusedFromStepRunId = done.ReusedFromStepRunId ?? done.Id, RevisionRound = done.RevisionRound, Review = done.Review,
     };
 
     /// <summary>The step to generate again in the new attempt, prepared for the executor.</summary>
-    private static StepRun Again(StepRun from, int? stepId, int attempt, string? feedback, int variants, bool requiresApproval, string requestedBy) => new()
+    internal static StepRun Again(StepRun from, int? stepId, int attempt, string? feedback, int variants, bool requiresApproval, string requestedBy) => new()
     {
         RunId = from.RunId, StepId = stepId, StepName = from.StepName, StepType = from.StepType, StepOrder = from.StepOrder,
         AgentName = from.AgentName, Attempt = attempt, Status = StepStatus.Pending, RequiresApproval = requiresApproval,

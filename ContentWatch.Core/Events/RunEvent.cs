@@ -36,6 +36,9 @@ public sealed record RunEvent
     /// <summary>Guidance: the display name of the member who sent it (what the original's socket shows as <c>user</c>).</summary>
     public string? UserName { get; init; }
 
+    /// <summary>A brand check's end (and a revision request): its structured review (issue 11).</summary>
+    public Compliance.BrandReview? Review { get; init; }
+
     /// <summary>Set on events rebuilt from stored state for a late watcher (the text is the whole text so far).</summary>
     public bool? Replayed { get; init; }
 

@@ -56,7 +56,7 @@ public sealed class RunEventBus
     public async ValueTask<RunEvent> PublishAsync(RunEvent runEvent, Func<RunEvent, Task>? persist = null)
     {
         var starts = runEvent.Type == RunEventType.RunStarted;
-        var channel = await ChannelAsync(runEvent.RunId, reseed: starts || runEvent.Type is RunEventType.GuidanceReceived or RunEventType.RunCancelled or RunEventType.StepApproved or RunEventType.StepRejected, gap: starts ? ResumeGap : 0);
+        var channel = await ChannelAsync(runEvent.RunId, reseed: starts || runEvent.Type is RunEventType.GuidanceReceived or RunEventType.RunCancelled or RunEventType.StepApproved or RunEventType.StepRejected or RunEventType.RevisionRequested, gap: starts ? ResumeGap : 0);
         await channel.Publishing.WaitAsync();
         RunEvent numbered;
         try

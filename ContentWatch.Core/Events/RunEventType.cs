@@ -26,6 +26,9 @@ public enum RunEventType
 
     /// <summary>A person rejected a waiting step with feedback; it is generated again and waits again.</summary>
     StepRejected,
+
+    /// <summary>A brand gate scored the script below its minimum and sent it back with the findings; the run continues as a new attempt.</summary>
+    RevisionRequested,
 }
 
 public static class RunEventTypeExtensions

@@ -140,7 +140,7 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
                 events.Add(stepEvent with
                 {
                     Type = RunEventType.StepCompleted, StepStatus = StepStatus.Completed, Text = null, At = step.CompletedAt ?? run.UpdatedAt,
-                    InputTokens = step.InputTokens, OutputTokens = step.OutputTokens, CostUsd = step.CostUsd,
+                    InputTokens = step.InputTokens, OutputTokens = step.OutputTokens, CostUsd = step.CostUsd, Review = step.Review,
                 });
             }
             else if (step.Status == StepStatus.AwaitingApproval)
@@ -149,6 +149,7 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
                 {
                     Type = RunEventType.StepAwaitingApproval, StepStatus = StepStatus.AwaitingApproval, RunStatus = run.Status, Text = null,
                     At = step.CompletedAt ?? run.UpdatedAt, InputTokens = step.InputTokens, OutputTokens = step.OutputTokens, CostUsd = step.CostUsd,
+                    Review = step.Review,
                 });
             }
             else if (step.Status is StepStatus.Failed or StepStatus.Cancelled)
@@ -156,7 +157,7 @@ public sealed class RunWatcher(RunEventBus bus, IDbContextFactory<ContentWatchDb
                 events.Add(stepEvent with
                 {
                     Type = RunEventType.StepFailed, StepStatus = step.Status, Text = null, Error = step.Error,
-                    InputTokens = step.InputTokens, OutputTokens = step.OutputTokens, CostUsd = step.CostUsd,
+                    InputTokens = step.InputTokens, OutputTokens = step.OutputTokens, CostUsd = step.CostUsd, Review = step.Review,
                 });
             }
         }

@@ -121,6 +121,7 @@ public class ContentWatchDbContext(DbContextOptions options) : IdentityDbContext
         configurationBuilder.Properties<StepStatus>().HaveConversion<SnakeCaseEnumConverter<StepStatus>>().HaveMaxLength(32);
         configurationBuilder.Properties<ModelProvider>().HaveConversion<SnakeCaseEnumConverter<ModelProvider>>().HaveMaxLength(32);
         configurationBuilder.Properties<StepVersionSource>().HaveConversion<SnakeCaseEnumConverter<StepVersionSource>>().HaveMaxLength(32);
+        configurationBuilder.Properties<BelowMinScore>().HaveConversion<SnakeCaseEnumConverter<BelowMinScore>>().HaveMaxLength(32);
     }
 
     // The caller's transaction (or ambient one) makes the save and the bump one unit already, and its owner runs

@@ -30,6 +30,21 @@ internal static class JsonColumn
         v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
         v => JsonSerializer.Deserialize<List<string>>(v, JsonSerializerOptions.Default) ?? new());
 
+    private static readonly JsonSerializerOptions ReviewJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static readonly ValueConverter<Compliance.BrandReview?, string?> Review = new(
+        v => v == null ? null : JsonSerializer.Serialize(v, ReviewJson),
+        v => v == null ? null : JsonSerializer.Deserialize<Compliance.BrandReview>(v, ReviewJson));
+
+    // Reviews are written once, whole: compared by their JSON.
+    public static readonly ValueComparer<Compliance.BrandReview?> ReviewComparer = new(
+        (a, b) => JsonSerializer.Serialize(a, ReviewJson) == JsonSerializer.Serialize(b, ReviewJson),
+        v => JsonSerializer.Serialize(v, ReviewJson).GetHashCode(StringComparison.Ordinal),
+        v => v);
+
     public static readonly ValueComparer<List<string>> StringListComparer = new(
         (a, b) => a!.SequenceEqual(b!),
         v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s.GetHashCode(StringComparison.Ordinal))),

@@ -2,7 +2,9 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using ContentWatch.Core.Agents;
+using ContentWatch.Core.Compliance;
 using ContentWatch.Core.Costs;
+using ContentWatch.Core.Editorial;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
 using ContentWatch.Core.Persistence;
@@ -28,6 +30,7 @@ public sealed class PipelineExecutor(
     ModelCallGate gate,
     Spending spending,
     RunEventBus bus,
+    RunScheduler scheduler,
     RunCancellations cancellations,
     IOptions<EngineOptions> options,
     IOptions<AIOptions> aiOptions,
@@ -211,7 +214,7 @@ public sealed class PipelineExecutor(
                     var done = reusable.Where(s => s.StepOrder == step.Order).OrderByDescending(s => s.Attempt).FirstOrDefault();
                     if (done is not null)
                     {
-                        earlier.Add(new EarlierOutput(step.Name, step.StepType, done.OutputContent));
+                        earlier.Add(new EarlierOutput(step.Name, step.StepType, done.OutputContent, step.Order));
                         continue;
                     }
                     cancellationToken.ThrowIfCancellationRequested();
@@ -221,11 +224,12 @@ public sealed class PipelineExecutor(
                     var output = await ExecuteStepAsync(fence, run, step, current, writer, meter, earlier, cancellationToken);
                     if (output is null)
                     {
-                        // Awaiting approval: the execution ends here and holds nothing (no lease, thread or job) while
-                        // the run waits; approve or reject continues it through the trigger's path (Editorial/).
+                        // Awaiting approval, or sent back by a brand gate as a new attempt: the execution ends here and
+                        // holds nothing (no lease, thread or job); approve or reject continues a waiting run through the
+                        // trigger's path (Editorial/), the scheduler the revised one.
                         return;
                     }
-                    earlier.Add(new EarlierOutput(step.Name, step.StepType, output));
+                    earlier.Add(new EarlierOutput(step.Name, step.StepType, output, step.Order));
                     current = null;
                     writer = null;
                     meter = null;
@@ -264,6 +268,7 @@ public sealed class PipelineExecutor(
                     var failed = StepEvent(RunEventType.StepFailed, run, current) with
                     {
                         Error = error, StepStatus = StepStatus.Failed, InputTokens = meter?.InputTokens, OutputTokens = meter?.OutputTokens, CostUsd = meter?.CostUsd,
+                        Review = writer.Review,
                     };
                     await bus.PublishAsync(failed, numbered => writer.FinishAsync(StepStatus.Failed, error, meter, numbered.Sequence, CancellationToken.None));
                 }
@@ -374,7 +379,7 @@ public sealed class PipelineExecutor(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(aiOptions.Value.StepTimeoutSeconds));
         var call = new ModelCall(run, stepRun, writer, model, step.Agent, meter, limit);
-        var first = await CallAsync(call, prompt, streamed: true, timeout, cancellationToken);
+        var first = await CallAsync(call, prompt, streamed: true, timeout, format: null, cancellationToken);
 
         var source = variants > 1 ? StepVersionSource.Variant : stepRun.Feedback is null ? StepVersionSource.Generated : StepVersionSource.Regenerated;
         var createdBy = stepRun.RequestedById ?? run.TriggeredById;
@@ -385,13 +390,33 @@ public sealed class PipelineExecutor(
         {
             await ThinkAsync(run, stepRun, writer, $"Writing variant {candidate} of {variants}.");
             var variantPrompt = PromptBuilder.Build(context with { Feedback = VariantFeedback(stepRun.Feedback, candidate, variants) });
-            var answer = await CallAsync(call, variantPrompt, streamed: false, timeout, cancellationToken);
+            var answer = await CallAsync(call, variantPrompt, streamed: false, timeout, format: null, cancellationToken);
             versions.Add(NewVersion(stepRun, source, answer.Text, answer.InputTokens, answer.OutputTokens, createdBy));
+        }
+
+        var gate = BrandGate.Of(step);
+        var decision = GateDecision.Pass;
+        if (step.StepType == StepType.BrandVoiceCheck && variants == 1
+            && await ReviewAsync(fence, call, step, guidelines, earlier, context, timeout, cancellationToken) is { } review)
+        {
+            writer.Review = review;
+            decision = gate.Decide(review);
         }
 
         await ThinkAsync(run, stepRun, writer,
             $"Done in {started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s; {meter.InputTokens} input and {meter.OutputTokens} output tokens"
             + (meter.TokensEstimated ? " (counted here: the model reported none)" : "") + $", {Spending.Usd(meter.CostUsd)}.");
+        if (decision == GateDecision.Fail)
+        {
+            throw new BrandGateException(BrandGate.Below(writer.Review!) + " The template's gate fails the run below it.");
+        }
+        if (decision == GateDecision.Pause)
+        {
+            await ThinkAsync(run, stepRun, writer, BrandGate.Below(writer.Review!) + (gate.OnBelow == BelowMinScore.Revise
+                ? $" Still below after {writer.Review!.Round} automatic revision(s): a person decides."
+                : " The gate waits for a person."));
+            stepRun.RequiresApproval = true;
+        }
         if (stepRun.RequiresApproval || variants > 1)
         {
             await ThinkAsync(run, stepRun, writer, variants > 1
@@ -402,7 +427,7 @@ public sealed class PipelineExecutor(
                 StepEvent(RunEventType.StepAwaitingApproval, run, stepRun) with
                 {
                     StepStatus = StepStatus.AwaitingApproval, RunStatus = RunStatus.AwaitingApproval,
-                    InputTokens = meter.InputTokens, OutputTokens = meter.OutputTokens, CostUsd = meter.CostUsd,
+                    InputTokens = meter.InputTokens, OutputTokens = meter.OutputTokens, CostUsd = meter.CostUsd, Review = writer.Review,
                 },
                 numbered => writer.FinishAsync(StepStatus.AwaitingApproval, null, meter, numbered.Sequence, CancellationToken.None, versions, awaitApproval: true));
             return null;
@@ -413,9 +438,127 @@ public sealed class PipelineExecutor(
             StepEvent(RunEventType.StepCompleted, run, stepRun) with
             {
                 StepStatus = StepStatus.Completed, InputTokens = meter.InputTokens, OutputTokens = meter.OutputTokens, CostUsd = meter.CostUsd,
+                Review = writer.Review,
             },
             numbered => writer.FinishAsync(StepStatus.Completed, null, meter, numbered.Sequence, CancellationToken.None, versions));
+        if (decision == GateDecision.Revise)
+        {
+            await SendBackAsync(fence, run, writer.Review!);
+            return null;
+        }
         return writer.Output;
+    }
+
+    /// <summary>
+    /// The structured review of a brand_voice_check step (issue 11), grounded: of the nearest earlier script (else the
+    /// last earlier output). The Simulated model's comes from the deterministic checker, without a call; a real model is
+    /// asked for JSON against a schema, once more if its answer does not read, and only when the step is a gate (the call
+    /// costs money). Null when there is nothing to check or no gate asks for it.
+    /// </summary>
+    private async Task<BrandReview?> ReviewAsync(
+        ExecutionFence fence, ModelCall call, PipelineStep step, IReadOnlyList<RetrievedDocument> retrieved, IReadOnlyList<EarlierOutput> earlier,
+        StepPromptContext context, CancellationTokenSource timeout, CancellationToken cancellationToken)
+    {
+        var target = earlier.LastOrDefault(e => e.StepType == StepType.ScriptGeneration) ?? (earlier.Count > 0 ? earlier[^1] : null);
+        if (target is null || (!call.Model.IsSimulated && !BrandGate.IsSet(step)))
+        {
+            return null;
+        }
+        var guidelines = retrieved.Select(g => new CheckedGuideline(g.DocumentId, g.Title, g.Content)).ToList();
+        var threshold = BrandGate.Of(step).MinScore;
+        BrandReview review;
+        if (call.Model.IsSimulated)
+        {
+            review = SimulatedBrandChecker.Check(target.Output, guidelines, threshold);
+        }
+        else
+        {
+            var prompt = PromptBuilder.Build(context) + ModelReview.Instructions(target.StepName, guidelines);
+            BrandReview? read = null;
+            string? why = null;
+            for (var attempt = 1; attempt <= 2 && read is null; attempt++)
+            {
+                await ThinkAsync(call.Run, call.StepRun, call.Writer, attempt == 1
+                    ? "Asking the reviewer for the structured review (JSON)."
+                    : $"The structured review could not be read ({why}); asking once more.");
+                var answer = await CallAsync(call, prompt, streamed: false, timeout, ModelReview.Format, cancellationToken);
+                ModelReview.TryRead(answer.Text, threshold, out read, out why);
+            }
+            review = read ?? throw new AgentCallException($"The reviewer's structured review could not be read twice: {why}.");
+        }
+        var order = target.StepOrder;
+        var round = await RevisionRoundAsync(fence, order, cancellationToken);
+        review = ReviewGrounding.Verify(review, target.Output, guidelines) with { CheckedStepOrder = order, Round = round };
+        await ThinkAsync(call.Run, call.StepRun, call.Writer,
+            $"Brand score {review.Score}/100 against a minimum of {review.Threshold}: {review.Findings.Count} finding(s)"
+            + (review.DroppedFindings > 0 ? $", {review.DroppedFindings} dropped (quote or source not found)" : "") + ".");
+        return review;
+    }
+
+    /// <summary>How many automatic revisions made the output of step <paramref name="stepOrder"/> in the run's current chain.</summary>
+    private async Task<int> RevisionRoundAsync(ExecutionFence fence, int stepOrder, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == fence.RunId).Select(r => new { r.BaseAttempt, r.Attempt }).SingleAsync(cancellationToken);
+        return await db.StepRuns.AsNoTracking()
+            .Where(s => s.RunId == fence.RunId && s.StepOrder == stepOrder && s.Attempt >= run.BaseAttempt && s.Attempt <= run.Attempt
+                && s.Status == StepStatus.Completed)
+            .OrderByDescending(s => s.Attempt).Select(s => s.RevisionRound).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A brand gate's <c>revise</c>: the run continues as a new attempt, as an editor's regenerate would (Editorial/) —
+    /// the steps before the checked script reused, the script generated again with the findings as feedback (a new
+    /// version), the steps after it run again — stored with the event announcing it, then handed to the scheduler.
+    /// </summary>
+    private async Task SendBackAsync(ExecutionFence fence, PipelineRun run, BrandReview review)
+    {
+        var scriptOrder = review.CheckedStepOrder!.Value;
+        var feedback = BrandGate.Feedback(review);
+        var next = fence.Attempt + 1;
+        StepRun? script = null;
+        await bus.PublishAsync(new RunEvent
+        {
+            RunId = run.Id, Type = RunEventType.RevisionRequested, Attempt = fence.Attempt, StepOrder = scriptOrder, Text = feedback,
+            RunStatus = RunStatus.Pending, Review = review,
+        }, async numbered =>
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            fence.Ensure(await fence.Owned(db).ExecuteUpdateAsync(s => s.SetProperty(r => r.UpdatedAt, now), CancellationToken.None));
+            var stored = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == run.Id, CancellationToken.None);
+            var chain = await EditorialLoop.ChainAsync(db, stored, CancellationToken.None);
+            foreach (var earlier in chain.Where(s => s.StepOrder < scriptOrder))
+            {
+                db.StepRuns.Add(EditorialLoop.Reuse(earlier, next, now));
+            }
+            script = chain.Single(s => s.StepOrder == scriptOrder);
+            var again = EditorialLoop.Again(script, script.StepId, next, feedback, variants: 1, script.RequiresApproval, run.TriggeredById);
+            again.RevisionRound = script.RevisionRound + 1;
+            db.StepRuns.Add(again);
+            await db.SaveChangesAsync(CancellationToken.None);
+            fence.Ensure(await fence.Owned(db).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Attempt, next)
+                .SetProperty(r => r.BaseAttempt, next)
+                .SetProperty(r => r.Status, RunStatus.Pending)
+                .SetProperty(r => r.UpdatedAt, now)
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(r => r.LastEventSequence, numbered.Sequence), CancellationToken.None));
+            await transaction.CommitAsync(CancellationToken.None);
+        });
+        logger.LogInformation("Run {RunId}: brand score {Score} below {Threshold}; step {Step} sent back as attempt {Attempt} (revision {Round})",
+            run.Id, review.Score, review.Threshold, scriptOrder, next, review.Round + 1);
+        try
+        {
+            await scheduler.ScheduleAsync(run.Id, next, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The run is pending, the queue: the next recovery sweep (on any node) dispatches it.
+            logger.LogError(ex, "Run {RunId}: the revision (attempt {Attempt}) could not be scheduled now; recovery dispatches it", run.Id, next);
+        }
     }
 
     /// <summary>What every model call of one step shares.</summary>
@@ -429,7 +572,8 @@ public sealed class PipelineExecutor(
     /// it streams (the answer's tokens so far), and meters what it used — also when it fails or is stopped. A
     /// <paramref name="streamed"/> call's text is the step's live output; another one's is returned whole.
     /// </summary>
-    private async Task<Answer> CallAsync(ModelCall call, string prompt, bool streamed, CancellationTokenSource timeout, CancellationToken cancellationToken)
+    private async Task<Answer> CallAsync(
+        ModelCall call, string prompt, bool streamed, CancellationTokenSource timeout, OpenAI.Chat.ChatResponseFormat? format, CancellationToken cancellationToken)
     {
         var (run, stepRun, writer, model, agent, meter, limit) = call;
         var counted = TokenCounter.CountPrompt(agent.SystemPrompt, prompt);
@@ -447,7 +591,7 @@ public sealed class PipelineExecutor(
         var metered = limit is not null && model.OutputPricePerMillion > 0;
         try
         {
-            await foreach (var update in agents.StreamAsync(model, agent, prompt, timeout.Token))
+            await foreach (var update in agents.StreamAsync(model, agent, prompt, format, timeout.Token))
             {
                 inputTokens = update.InputTokens ?? inputTokens;
                 outputTokens = update.OutputTokens ?? outputTokens;
@@ -585,6 +729,7 @@ public sealed class PipelineExecutor(
     {
         TimeoutException t => t.Message,
         BudgetExceededException b => b.Message,
+        BrandGateException g => g.Message,
         AgentCallException a => ErrorText.Redact(a.Message),
         HttpRequestException { StatusCode: { } code } => $"The model endpoint answered {(int)code}.",
         HttpRequestException => "The model endpoint could not be reached.",

@@ -12,8 +12,13 @@ namespace ContentWatch.Core.Pipelines;
 /// </summary>
 public sealed record TemplateInput(string? Name, string? Description, bool? IsActive, IReadOnlyList<StepInput>? Steps, decimal? MaxRunCostUsd = null);
 
-/// <summary>A step of a template; <see cref="RequiresApproval"/> (default false) makes the run wait for a person once it has generated.</summary>
-public sealed record StepInput(string? Name, string? StepType, int? Order, int? AgentId, string? PromptTemplate, bool? RequiresApproval = null);
+/// <summary>
+/// A step of a template; <see cref="RequiresApproval"/> (default false) makes the run wait for a person once it has generated.
+/// <see cref="MinScore"/>, <see cref="OnBelow"/> and <see cref="MaxRevisions"/> make a brand_voice_check step a gate (issue 11).
+/// </summary>
+public sealed record StepInput(
+    string? Name, string? StepType, int? Order, int? AgentId, string? PromptTemplate, bool? RequiresApproval = null,
+    int? MinScore = null, string? OnBelow = null, int? MaxRevisions = null);
 
 /// <summary>The organization's pipeline templates and their ordered steps.</summary>
 public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbContext> dbFactory, TimeProvider clock, OrganizationAccess access)
@@ -183,8 +188,38 @@ public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbCo
                 errors.Add($"{prefix}.agentId", "Choose an agent of this organization.");
             }
             errors.Length($"{prefix}.promptTemplate", step.PromptTemplate, 1, Limits.PromptTemplate, "Prompt template");
+            ValidateGate(errors, prefix, step);
         }
         return errors.Any ? errors.ToResult<PipelineTemplate>() : null;
+    }
+
+    /// <summary>The brand gate's options: only on a brand_voice_check step, each within its range.</summary>
+    private static void ValidateGate(FieldErrors errors, string prefix, StepInput step)
+    {
+        var isCheck = EnumNames<StepType>.TryParse(step.StepType, out var type) && type == StepType.BrandVoiceCheck;
+        foreach (var (field, given) in new[] { ("minScore", step.MinScore is not null), ("onBelow", step.OnBelow is not null), ("maxRevisions", step.MaxRevisions is not null) })
+        {
+            if (given && !isCheck)
+            {
+                errors.Add($"{prefix}.{field}", $"Only a {EnumNames<StepType>.Name(StepType.BrandVoiceCheck)} step can be a brand gate; remove {field} from this step.");
+            }
+        }
+        if (!isCheck)
+        {
+            return;
+        }
+        if (step.MinScore is < 0 or > 100)
+        {
+            errors.Add($"{prefix}.minScore", "Minimum score must be between 0 and 100.");
+        }
+        if (step.OnBelow is not null && !EnumNames<BelowMinScore>.TryParse(step.OnBelow, out _))
+        {
+            errors.Add($"{prefix}.onBelow", $"Below the minimum must be one of {string.Join(", ", EnumNames<BelowMinScore>.All)}.");
+        }
+        if (step.MaxRevisions is < 1 or > Limits.MaxRevisions)
+        {
+            errors.Add($"{prefix}.maxRevisions", $"Revisions must be between 1 and {Limits.MaxRevisions}.");
+        }
     }
 
     private static void Apply(PipelineTemplate template, TemplateInput input, DateTime now)
@@ -205,5 +240,8 @@ public sealed partial class PipelineTemplates(IDbContextFactory<ContentWatchDbCo
             AgentId = s.AgentId!.Value,
             PromptTemplate = s.PromptTemplate!,
             RequiresApproval = s.RequiresApproval ?? false,
+            MinScore = s.MinScore,
+            OnBelow = s.OnBelow is null ? null : EnumNames<BelowMinScore>.Parse(s.OnBelow),
+            MaxRevisions = s.MaxRevisions,
         });
 }

@@ -6,7 +6,7 @@ using ContentWatch.Core.Retrieval;
 namespace ContentWatch.Core.Pipelines;
 
 /// <summary>An earlier step's finished output, fed to the steps after it.</summary>
-public sealed record EarlierOutput(string StepName, StepType StepType, string Output);
+public sealed record EarlierOutput(string StepName, StepType StepType, string Output, int StepOrder = 0);
 
 /// <summary>Everything one step's prompt is made of (ARCHITECTURE.md §3.2).</summary>
 public sealed record StepPromptContext(

@@ -74,6 +74,9 @@ internal sealed class StepOutputWriter(
         _thoughtsChanged = false;
     }
 
+    /// <summary>A brand check's structured review, stored with the step's end.</summary>
+    public Compliance.BrandReview? Review { get; set; }
+
     /// <summary>
     /// Writes what is left and the step's final state, with <paramref name="lastSequence"/> (the number of the
     /// event announcing the end, when there is one) in the same transaction.
@@ -104,6 +107,12 @@ internal sealed class StepOutputWriter(
             .SetProperty(x => x.CostUsd, usage == null ? 0 : usage.CostUsd)
             .SetProperty(x => x.TokensEstimated, usage != null && usage.TokensEstimated)
             .SetProperty(x => x.CompletedAt, now), cancellationToken));
+        if (Review is { } review)
+        {
+            await db.StepRuns.Where(s => s.Id == stepRunId).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Review, review)
+                .SetProperty(x => x.RequiresApproval, x => x.RequiresApproval || awaitApproval), cancellationToken);
+        }
         if (lastSequence is { } sequence)
         {
             await StoreSequenceAsync(db, sequence, cancellationToken);

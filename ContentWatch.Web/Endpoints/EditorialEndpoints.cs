@@ -12,6 +12,9 @@ public sealed record RejectRequest(string? Feedback);
 
 public sealed record RegenerateRequest(string? Feedback, int? Variants, string? Downstream);
 
+/// <summary>The body of POST steps/{stepRunId}/edit: the step's new output (issue 11).</summary>
+public sealed record EditRequest(string? Output);
+
 public sealed record StepVersionResponse(
     int Id, int Version, string Source, string OutputContent, string? Feedback, string? CreatedBy, DateTime CreatedAt,
     int InputTokens, int OutputTokens, bool Selected, int StepRunId)
@@ -33,6 +36,7 @@ public static class EditorialEndpoints
         runs.MapPost("/{id:int}/steps/{stepRunId:int}/approve", Approve).WithIdempotency();
         runs.MapPost("/{id:int}/steps/{stepRunId:int}/reject", Reject).WithIdempotency();
         runs.MapPost("/{id:int}/steps/{stepRunId:int}/regenerate", Regenerate).WithIdempotency();
+        runs.MapPost("/{id:int}/steps/{stepRunId:int}/edit", Edit).WithIdempotency();
         runs.MapGet("/{id:int}/steps/{stepOrder:int}/versions", ListVersions);
         return organization;
     }
@@ -78,6 +82,14 @@ public static class EditorialEndpoints
     {
         var input = new RegenerateInput(request?.Feedback, request?.Variants, request?.Downstream);
         var result = await editorial.RegenerateAsync(orgId, id, stepRunId, user.UserId(), input, cancellationToken);
+        return await AcceptedAsync(orgId, id, result, runs, cancellationToken);
+    }
+
+    public static async Task<IResult> Edit(
+        int orgId, int id, int stepRunId, EditRequest request, ClaimsPrincipal user, EditorialLoop editorial, PipelineRuns runs,
+        CancellationToken cancellationToken)
+    {
+        var result = await editorial.EditAsync(orgId, id, stepRunId, user.UserId(), new EditInput(request.Output), cancellationToken);
         return await AcceptedAsync(orgId, id, result, runs, cancellationToken);
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using ContentWatch.Core;
+using ContentWatch.Core.Compliance;
 using ContentWatch.Core.Costs;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
@@ -18,13 +19,14 @@ public sealed record StepRunResponse(
     IReadOnlyList<string> AgentThoughts, string OutputContent, int InputTokens, int OutputTokens,
     string? ModelName, decimal CostUsd, bool TokensEstimated,
     DateTime? StartedAt, DateTime? CompletedAt, string? Error, bool RequiresApproval, int? SelectedVersion, bool BasedOnOlderVersion,
-    int? ReusedFromStepRunId)
+    int? ReusedFromStepRunId, BrandReview? Review, int RevisionRound)
 {
     public static StepRunResponse From(StepRun s) => new(
         s.Id, s.StepId, s.StepName, EnumNames<StepType>.Name(s.StepType), s.StepOrder, s.AgentName, s.Attempt,
         EnumNames<StepStatus>.Name(s.Status), s.AgentThoughts, s.OutputContent, s.InputTokens, s.OutputTokens,
         s.ModelName, s.CostUsd, s.TokensEstimated,
-        s.StartedAt, s.CompletedAt, s.Error, s.RequiresApproval, s.SelectedVersion, s.BasedOnOlderVersion, s.ReusedFromStepRunId);
+        s.StartedAt, s.CompletedAt, s.Error, s.RequiresApproval, s.SelectedVersion, s.BasedOnOlderVersion, s.ReusedFromStepRunId,
+        s.Review, s.RevisionRound);
 }
 
 public sealed record RunResponse(

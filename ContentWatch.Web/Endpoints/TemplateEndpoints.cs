@@ -5,7 +5,9 @@ using ContentWatch.Web.Extensions;
 
 namespace ContentWatch.Web.Endpoints;
 
-public sealed record StepResponse(int Id, string Name, string StepType, int Order, int AgentId, string AgentName, string PromptTemplate, bool RequiresApproval);
+public sealed record StepResponse(
+    int Id, string Name, string StepType, int Order, int AgentId, string AgentName, string PromptTemplate, bool RequiresApproval,
+    int? MinScore, string? OnBelow, int? MaxRevisions);
 
 public sealed record TemplateResponse(
     int Id, string Name, string Description, bool IsActive, decimal? MaxRunCostUsd, DateTime CreatedAt, DateTime UpdatedAt,
@@ -14,7 +16,8 @@ public sealed record TemplateResponse(
     public static TemplateResponse From(PipelineTemplate t) => new(
         t.Id, t.Name, t.Description, t.IsActive, t.MaxRunCostUsd, t.CreatedAt, t.UpdatedAt,
         [.. t.Steps.OrderBy(s => s.Order).Select(s => new StepResponse(
-            s.Id, s.Name, EnumNames<StepType>.Name(s.StepType), s.Order, s.AgentId, s.Agent.Name, s.PromptTemplate, s.RequiresApproval))]);
+            s.Id, s.Name, EnumNames<StepType>.Name(s.StepType), s.Order, s.AgentId, s.Agent.Name, s.PromptTemplate, s.RequiresApproval,
+            s.MinScore, s.OnBelow is { } onBelow ? EnumNames<BelowMinScore>.Name(onBelow) : null, s.MaxRevisions))]);
 }
 
 public static class TemplateEndpoints

@@ -42,6 +42,7 @@ internal sealed class StepRunConfiguration : IEntityTypeConfiguration<StepRun>
         builder.Property(s => s.Feedback).HasMaxLength(Limits.Feedback);
         builder.Property(s => s.Variants).HasDefaultValue(1);
         builder.Property(s => s.RequestedById).HasMaxLength(450);
+        builder.Property(s => s.Review).HasConversion(JsonColumn.Review, JsonColumn.ReviewComparer);
     }
 }
 

@@ -6,7 +6,9 @@ internal sealed record AgentSeed(string Name, AgentRole Role, string SystemPromp
 
 internal sealed record KnowledgeSeed(string Title, KnowledgeCategory Category, string Content);
 
-internal sealed record StepSeed(string Name, StepType StepType, int Order, string AgentName, string PromptTemplate);
+internal sealed record StepSeed(
+    string Name, StepType StepType, int Order, string AgentName, string PromptTemplate,
+    int? MinScore = null, BelowMinScore? OnBelow = null, int? MaxRevisions = null);
 
 internal sealed record TemplateSeed(string Name, string Description, bool IsActive, IReadOnlyList<StepSeed> Steps);
 

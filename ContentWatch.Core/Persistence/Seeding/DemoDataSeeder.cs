@@ -121,6 +121,7 @@ public sealed class DemoDataSeeder(
             template.Steps.AddRange(seed.Steps.Select(s => new PipelineStep
             {
                 Name = s.Name, StepType = s.StepType, Order = s.Order, PromptTemplate = s.PromptTemplate,
+                MinScore = s.MinScore, OnBelow = s.OnBelow, MaxRevisions = s.MaxRevisions,
                 // An admin may since have added another agent of that name: the seeded one came first.
                 Agent = agents.Where(a => a.Name == s.AgentName).OrderBy(a => a.Id).First(),
             }));

@@ -38,7 +38,23 @@ public sealed class TemplateEndpointsTests(ContentWatchFactory factory)
         ["maxRunCostUsd 0"] = ("maxRunCostUsd", (b, _, _) => b["maxRunCostUsd"] = 0m),
         ["maxRunCostUsd negative"] = ("maxRunCostUsd", (b, _, _) => b["maxRunCostUsd"] = -0.5m),
         ["maxRunCostUsd over 100,000"] = ("maxRunCostUsd", (b, _, _) => b["maxRunCostUsd"] = 100_000.01m),
+        // The brand gate (issue 11): its options on a brand check only, each within its range.
+        ["minScore on a script step"] = ("steps[0].minScore", (b, _, _) => Step(b)["minScore"] = 80),
+        ["onBelow on a script step"] = ("steps[0].onBelow", (b, _, _) => Step(b)["onBelow"] = "revise"),
+        ["maxRevisions on a script step"] = ("steps[0].maxRevisions", (b, _, _) => Step(b)["maxRevisions"] = 2),
+        ["minScore 101"] = ("steps[0].minScore", (b, _, _) => BrandCheck(b)["minScore"] = 101),
+        ["minScore -1"] = ("steps[0].minScore", (b, _, _) => BrandCheck(b)["minScore"] = -1),
+        ["maxRevisions 0"] = ("steps[0].maxRevisions", (b, _, _) => BrandCheck(b)["maxRevisions"] = 0),
+        ["maxRevisions 4"] = ("steps[0].maxRevisions", (b, _, _) => BrandCheck(b)["maxRevisions"] = 4),
+        ["onBelow unknown"] = ("steps[0].onBelow", (b, _, _) => BrandCheck(b)["onBelow"] = "shrug"),
     };
+
+    private static Dictionary<string, object?> BrandCheck(Dictionary<string, object?> body)
+    {
+        var step = Step(body);
+        step["stepType"] = "brand_voice_check";
+        return step;
+    }
 
     public static TheoryData<string> InvalidTemplateCases => new(InvalidTemplates.Keys);
 
@@ -384,6 +400,44 @@ public sealed class TemplateEndpointsTests(ContentWatchFactory factory)
             "Maximum cost per run must be more than $0 and at most $100,000.00; leave it empty for no maximum.",
             problem.GetProperty("errors").GetProperty("maxRunCostUsd")[0].GetString());
         Assert.Equal(3m, await MaxRunCostAsync(id));
+    }
+
+    [Theory]
+    [InlineData(0, "revise", 1)]
+    [InlineData(100, "revise", 3)]
+    [InlineData(75, "pause", null)]
+    [InlineData(null, "fail", null)]
+    [InlineData(60, null, null)]
+    public async Task CreateTemplate_WithABrandGate_RoundTripsItsOptions_AndStoresThem(int? minScore, string? onBelow, int? maxRevisions)
+    {
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var alpha = await Factory.AlphaIdAsync();
+        var body = await AlphaBodyAsync();
+        var check = BrandCheck(body);
+        (check["minScore"], check["onBelow"], check["maxRevisions"]) = (minScore, onBelow, maxRevisions);
+
+        var created = await CreateAsync(admin, Templates(alpha), body);
+
+        var step = created.GetProperty("steps")[0];
+        Assert.Equal(minScore, step.GetProperty("minScore").ValueKind == JsonValueKind.Null ? null : step.GetProperty("minScore").GetInt32());
+        Assert.Equal(onBelow, step.GetProperty("onBelow").GetString());
+        Assert.Equal(maxRevisions, step.GetProperty("maxRevisions").ValueKind == JsonValueKind.Null ? null : step.GetProperty("maxRevisions").GetInt32());
+        await using var db = Factory.CreateDbContext();
+        var stored = await db.Steps.AsNoTracking().SingleAsync(s => s.TemplateId == created.GetProperty("id").GetInt32(), Ct);
+        Assert.Equal((minScore, onBelow, maxRevisions), (stored.MinScore, stored.OnBelow is { } b ? EnumNames<BelowMinScore>.Name(b) : null, stored.MaxRevisions));
+    }
+
+    [Fact]
+    public async Task CreateTemplate_WithGateOptionsOnAnotherStepType_SaysWhichStepTypeTakesThem()
+    {
+        using var admin = await ApiAssertions.AdminAsync(Factory);
+        var body = await AlphaBodyAsync();
+        Step(body)["minScore"] = 80;
+
+        var problem = await ApiAssertions.ValidationProblemAsync(await admin.PostAsJsonAsync(Templates(await Factory.AlphaIdAsync()), body, Ct), "steps[0].minScore");
+
+        Assert.Equal("Only a brand_voice_check step can be a brand gate; remove minScore from this step.",
+            problem.GetProperty("errors").GetProperty("steps[0].minScore")[0].GetString());
     }
 
     // ---- Roles ----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ namespace ContentWatch.Web.Components.Shared;
 /// on another host becomes a link to it: every watcher's browser would fetch it, which makes a remote image a
 /// channel out for what a prompt injection read (the Content-Security-Policy's img-src blocks it as well).
 /// </summary>
-public static class SafeMarkdown
+public static partial class SafeMarkdown
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .UsePipeTables()
@@ -47,6 +47,36 @@ public static class SafeMarkdown
         }
         return Sanitizer.Sanitize(document.ToHtml(Pipeline));
     }
+
+    /// <summary>
+    /// <paramref name="html"/> (one rendered line, list item or block) with its content inside
+    /// <c>&lt;mark class="cw-quote"&gt;</c> when its text holds one of <paramref name="quotes"/> (markdown lines, compared
+    /// without their emphasis markers); else unchanged. A whole line is marked: findings quote lines and sentences.
+    /// </summary>
+    public static string Mark(string html, IReadOnlyList<string> quotes)
+    {
+        var text = System.Net.WebUtility.HtmlDecode(Tags().Replace(html, ""));
+        if (!quotes.Any(q => PlainQuote(q) is { Length: > 0 } plain && text.Contains(plain, StringComparison.Ordinal)))
+        {
+            return html;
+        }
+        // Inside the item or block element when there is one, so that the list or heading stays what it is.
+        var element = OuterElement().Match(html);
+        return element.Success
+            ? $"{element.Groups["open"].Value}<mark class=\"cw-quote\">{element.Groups["inner"].Value}</mark>{element.Groups["close"].Value}"
+            : $"<mark class=\"cw-quote\">{html}</mark>";
+    }
+
+    private static string PlainQuote(string quote) => Emphasis().Replace(quote.Trim().TrimStart('-', '#', '>', ' '), "").Trim();
+
+    [System.Text.RegularExpressions.GeneratedRegex("<[^>]+>")]
+    private static partial System.Text.RegularExpressions.Regex Tags();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[*_`]")]
+    private static partial System.Text.RegularExpressions.Regex Emphasis();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<open><(?<tag>li|h[1-6]|p|td)[^>]*>)(?<inner>.*)(?<close></\k<tag>>)\s*$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex OuterElement();
 
     /// <summary>A relative URL (this site) or a data: image; anything with a scheme or a host is another site.</summary>
     private static bool IsOfThisSite(string? url)

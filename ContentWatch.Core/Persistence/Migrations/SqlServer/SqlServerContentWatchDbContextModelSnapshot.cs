@@ -408,10 +408,20 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                     b.Property<int>("AgentId")
                         .HasColumnType("int");
 
+                    b.Property<int?>("MaxRevisions")
+                        .HasColumnType("int");
+
+                    b.Property<int?>("MinScore")
+                        .HasColumnType("int");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(150)
                         .HasColumnType("nvarchar(150)");
+
+                    b.Property<string>("OnBelow")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
 
                     b.Property<int>("Order")
                         .HasColumnType("int");
@@ -577,6 +587,12 @@ namespace ContentWatch.Core.Persistence.Migrations.SqlServer
                         .HasColumnType("bit");
 
                     b.Property<int?>("ReusedFromStepRunId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Review")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<int>("RevisionRound")
                         .HasColumnType("int");
 
                     b.Property<int>("RunId")

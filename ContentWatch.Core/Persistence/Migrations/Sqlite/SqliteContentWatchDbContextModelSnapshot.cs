@@ -388,9 +388,19 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                     b.Property<int>("AgentId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("MaxRevisions")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MinScore")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(150)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OnBelow")
+                        .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Order")
@@ -551,6 +561,12 @@ namespace ContentWatch.Core.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int?>("ReusedFromStepRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Review")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RevisionRound")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("RunId")

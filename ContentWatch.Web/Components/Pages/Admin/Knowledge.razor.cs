@@ -38,7 +38,21 @@ public sealed partial class Knowledge
             || d.Title.Contains(_search, StringComparison.OrdinalIgnoreCase)
             || d.Content.Contains(_search, StringComparison.OrdinalIgnoreCase));
 
-    protected override async Task OnParametersSetAsync() => await LoadAsync();
+    /// <summary>A brand review's source link (issue 11): the guideline it cites, opened once in the editor.</summary>
+    [SupplyParameterFromQuery(Name = "document")]
+    public int? DocumentId { get; set; }
+
+    private int? _opened;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        await LoadAsync();
+        if (DocumentId is { } id && id != _opened && _documents!.FirstOrDefault(d => d.Id == id) is { } linked)
+        {
+            _opened = id;
+            Edit(linked);
+        }
+    }
 
     private async Task LoadAsync() => _documents = await KnowledgeBase.ListAsync(Organization.Id);
 

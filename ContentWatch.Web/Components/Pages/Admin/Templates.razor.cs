@@ -53,7 +53,8 @@ public sealed partial class Templates
         _editing.Steps.AddRange(template.Steps.OrderBy(s => s.Order).Select(s => new StepDraft
         {
             Name = s.Name, StepType = EnumNames<StepType>.Name(s.StepType), AgentId = s.AgentId, PromptTemplate = s.PromptTemplate,
-            RequiresApproval = s.RequiresApproval,
+            RequiresApproval = s.RequiresApproval, MinScore = s.MinScore, MaxRevisions = s.MaxRevisions,
+            OnBelow = s.OnBelow is { } onBelow ? EnumNames<BelowMinScore>.Name(onBelow) : "continue",
         }));
     }
 
@@ -85,7 +86,10 @@ public sealed partial class Templates
         {
             // The order is the position in the editor: reordering is moving, not renumbering.
             var input = new TemplateInput(_editing!.Name, _editing.Description, _editing.IsActive,
-                [.. _editing.Steps.Select((s, i) => new StepInput(s.Name, s.StepType, i + 1, s.AgentId, s.PromptTemplate, s.RequiresApproval))],
+                [.. _editing.Steps.Select((s, i) => s.IsBrandCheck
+                    ? new StepInput(s.Name, s.StepType, i + 1, s.AgentId, s.PromptTemplate, s.RequiresApproval,
+                        s.MinScore, s.MinScore is null && s.OnBelow == "continue" ? null : s.OnBelow, s.OnBelow == "revise" ? s.MaxRevisions : null)
+                    : new StepInput(s.Name, s.StepType, i + 1, s.AgentId, s.PromptTemplate, s.RequiresApproval))],
                 _editing.MaxRunCostUsd);
             var result = _editingId is { } id
                 ? await PipelineTemplates.UpdateAsync(Organization.Id, id, await ActorAsync(), input)
@@ -137,5 +141,12 @@ public sealed partial class Templates
         public int? AgentId { get; set; }
         public string PromptTemplate { get; set; } = "";
         public bool RequiresApproval { get; set; }
+
+        // The brand gate's options; sent only while the step is a brand check (another type would be refused).
+        public int? MinScore { get; set; }
+        public string OnBelow { get; set; } = "continue";
+        public int? MaxRevisions { get; set; }
+
+        public bool IsBrandCheck => StepType == EnumNames<StepType>.Name(Core.Domain.StepType.BrandVoiceCheck);
     }
 }

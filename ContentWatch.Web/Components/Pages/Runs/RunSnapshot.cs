@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using ContentWatch.Core.Compliance;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Events;
 
@@ -26,6 +27,15 @@ public sealed record StepSnapshot
 
     /// <summary>What the step run's model calls cost (the ledger); known once the step has ended.</summary>
     public decimal CostUsd { get; init; }
+
+    /// <summary>A brand check's structured review (issue 11), once the check has ended.</summary>
+    public BrandReview? Review { get; init; }
+
+    /// <summary>The reviews of this step's earlier rounds in the run (a gate's revisions, a regenerate), oldest first.</summary>
+    public ImmutableArray<BrandReview> EarlierReviews { get; init; } = [];
+
+    /// <summary>The lines of this step's output that a later brand check quotes in its findings: highlighted.</summary>
+    public ImmutableArray<string> Quoted { get; init; } = [];
 }
 
 /// <summary>A creator's message as every watcher shows it.</summary>
@@ -92,7 +102,26 @@ public sealed record RunSnapshot
                 AgentName = stepRun.AgentName ?? step?.AgentName, Status = stepRun.Status, StepRunId = stepRun.Id, Attempt = stepRun.Attempt,
                 Thoughts = [.. stepRun.AgentThoughts], Output = stepRun.OutputContent, Error = stepRun.Error,
                 InputTokens = stepRun.InputTokens, OutputTokens = stepRun.OutputTokens, CostUsd = stepRun.CostUsd,
+                Review = stepRun.Review,
             };
+        }
+        foreach (var (order, step) in steps)
+        {
+            // Every round the run went through, not only the current chain's: the reviews a gate's revisions replaced.
+            var earlierReviews = run.StepRuns
+                .Where(s => s.StepOrder == order && s.Review is not null && s.ReusedFromStepRunId is null && s.Id != step.StepRunId)
+                .OrderBy(s => s.Attempt).Select(s => s.Review!).ToImmutableArray();
+            if (earlierReviews.Length > 0)
+            {
+                steps[order] = step with { EarlierReviews = earlierReviews };
+            }
+        }
+        foreach (var review in steps.Values.Select(s => s.Review).OfType<BrandReview>().ToList())
+        {
+            if (review.CheckedStepOrder is { } checkedOrder && steps.TryGetValue(checkedOrder, out var script))
+            {
+                steps[checkedOrder] = script with { Quoted = QuotesOf(review) };
+            }
         }
         var shown = steps.Values.Sum(s => s.CostUsd);
         return new RunSnapshot
@@ -125,13 +154,13 @@ public sealed record RunSnapshot
             RunEventType.StepCompleted => WithStep(e, s => s with
             {
                 Status = StepStatus.Completed, InputTokens = e.InputTokens ?? s.InputTokens, OutputTokens = e.OutputTokens ?? s.OutputTokens,
-                CostUsd = e.CostUsd ?? s.CostUsd,
-            }),
+                CostUsd = e.CostUsd ?? s.CostUsd, Review = e.Review ?? s.Review,
+            }).WithQuotes(e.Review),
             RunEventType.StepFailed => WithStep(e, s => s with
             {
                 Status = e.StepStatus ?? StepStatus.Failed, Error = e.Error, InputTokens = e.InputTokens ?? s.InputTokens,
-                OutputTokens = e.OutputTokens ?? s.OutputTokens, CostUsd = e.CostUsd ?? s.CostUsd,
-            }),
+                OutputTokens = e.OutputTokens ?? s.OutputTokens, CostUsd = e.CostUsd ?? s.CostUsd, Review = e.Review ?? s.Review,
+            }).WithQuotes(e.Review),
             RunEventType.RunCompleted or RunEventType.RunFailed => Ended(e.RunStatus ?? FinalStatus(e.Type), e),
             RunEventType.RunCancelled => Ended(RunStatus.Cancelled, e) with
             {
@@ -142,11 +171,14 @@ public sealed record RunSnapshot
             RunEventType.StepAwaitingApproval => WithStep(e, s => s with
             {
                 Status = StepStatus.AwaitingApproval, InputTokens = e.InputTokens ?? s.InputTokens, OutputTokens = e.OutputTokens ?? s.OutputTokens,
-                CostUsd = e.CostUsd ?? s.CostUsd,
-            }).WithSummary(s => s with { Status = RunStatus.AwaitingApproval }),
+                CostUsd = e.CostUsd ?? s.CostUsd, Review = e.Review ?? s.Review,
+            }).WithQuotes(e.Review).WithSummary(s => s with { Status = RunStatus.AwaitingApproval }),
             // Approved or rejected: the run continues as a new attempt, whose run_started reloads the stored run.
             RunEventType.StepApproved => WithStep(e, s => s with { Status = StepStatus.Completed }).WithSummary(s => s with { Status = RunStatus.Pending }),
             RunEventType.StepRejected => WithStep(e, s => s with { Status = StepStatus.Pending, Error = null })
+                .WithSummary(s => s with { Status = RunStatus.Pending }),
+            // A brand gate sent the script back: it is written again in a new attempt, whose run_started reloads the run.
+            RunEventType.RevisionRequested => WithStep(e, s => s with { Status = StepStatus.Pending, Error = null })
                 .WithSummary(s => s with { Status = RunStatus.Pending }),
             RunEventType.GuidanceReceived when e.Text is { } text && !Guidance.Any(g => g.Text == text && g.At == e.At) =>
                 this with { Guidance = Guidance.Add(new GuidanceNote(text, e.At, e.UserName)) },
@@ -168,16 +200,27 @@ public sealed record RunSnapshot
         {
             StepRunId = e.StepRunId, Status = StepStatus.InProgress, AgentName = e.Text ?? s.AgentName, Thoughts = [], Output = "",
             Error = null, Attempt = e.Attempt ?? s.Attempt, InputTokens = 0, OutputTokens = 0, CostUsd = 0,
+            Review = null, EarlierReviews = s.Review is { } review && s.StepRunId != e.StepRunId ? s.EarlierReviews.Add(review) : s.EarlierReviews,
+            Quoted = [],
         }).WithSummary(s => replaced == 0 ? s : s with { EarlierCostUsd = s.EarlierCostUsd + replaced });
     }
 
     private RunSnapshot WithSummary(Func<RunSummary, RunSummary> change) => this with { Summary = change(Summary) };
 
-    private RunSnapshot WithStep(RunEvent e, Func<StepSnapshot, StepSnapshot> change)
+    /// <summary>The checked step shows the lines a new review quotes.</summary>
+    private RunSnapshot WithQuotes(BrandReview? review) => review?.CheckedStepOrder is { } order
+        ? WithStepAt(order, s => s with { Quoted = QuotesOf(review) })
+        : this;
+
+    private static ImmutableArray<string> QuotesOf(BrandReview review) => [.. review.Findings.Select(f => f.Quote).Distinct(StringComparer.Ordinal)];
+
+    private RunSnapshot WithStep(RunEvent e, Func<StepSnapshot, StepSnapshot> change) => WithStepAt(e.StepOrder, change);
+
+    private RunSnapshot WithStepAt(int? order, Func<StepSnapshot, StepSnapshot> change)
     {
         for (var i = 0; i < Steps.Length; i++)
         {
-            if (Steps[i].Order == e.StepOrder)
+            if (Steps[i].Order == order)
             {
                 return this with { Steps = Steps.SetItem(i, change(Steps[i])) };
             }

@@ -229,6 +229,35 @@ public sealed partial class RunView
         return await AfterEditorialAsync(result.Succeeded, result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail);
     }
 
+    private Func<ContentWatch.Core.Compliance.BrandReview, IReadOnlyList<ContentWatch.Core.Compliance.BrandFinding>, Task<bool>>? _applyDelegate;
+
+    /// <summary>A review's Apply suggestion and Fix all and re-check (issue 11); one delegate for every panel.</summary>
+    private Func<ContentWatch.Core.Compliance.BrandReview, IReadOnlyList<ContentWatch.Core.Compliance.BrandFinding>, Task<bool>> _apply =>
+        _applyDelegate ??= ApplySuggestionsAsync;
+
+    /// <summary>
+    /// The checked script with each finding's replacement swapped in for its quote becomes an edited version, and the
+    /// steps after it (the check among them) run again on it.
+    /// </summary>
+    private async Task<bool> ApplySuggestionsAsync(ContentWatch.Core.Compliance.BrandReview review, IReadOnlyList<ContentWatch.Core.Compliance.BrandFinding> findings)
+    {
+        if (_progress?.Snapshot is not { } run || run.Steps.FirstOrDefault(s => s.Order == review.CheckedStepOrder) is not { StepRunId: { } scriptRunId } script)
+        {
+            return false;
+        }
+        var edited = ContentWatch.Core.Compliance.Suggestions.Apply(script.Output, findings);
+        if (edited == script.Output)
+        {
+            Snackbar.Add("Nothing to change: the quoted lines are no longer in the script.", Severity.Info);
+            return false;
+        }
+        var userId = (await AuthenticationState).User.UserId();
+        var fingerprint = IdempotencyStore.Fingerprint(edited);
+        var result = await Once.RunOnceAsync(userId, $"ui:runs/{RunId}/steps/{scriptRunId}/edit", $"edit-{scriptRunId}-{fingerprint}", fingerprint,
+            async ct => (await Editorial.EditAsync(Organization.Id, RunId, scriptRunId, userId, new(edited), ct)).Map(r => r.Id));
+        return await AfterEditorialAsync(result.Succeeded, result.Errors.Values.SelectMany(v => v).FirstOrDefault() ?? result.Detail);
+    }
+
     private async Task<IReadOnlyList<ContentWatch.Core.Editorial.StepVersionView>> LoadVariantsAsync(int stepOrder)
     {
         var userId = (await AuthenticationState).User.UserId();
