@@ -93,7 +93,11 @@ internal sealed partial class BannedTerms
         {
             ByDocument.Clear();
         }
-        return ByDocument[document] = new BannedTerms(Parse(document.DocumentId, document.Title, document.Content), fromGuidelines: true);
+        var terms = Parse(document.DocumentId, document.Title, document.Content).Select(t => (t, TermPattern(t.Term), KeyOf(t.Term))).ToList();
+        // "Variants count too: "unlocks", "leveraging"" names forms of terms the table bans: the table row, with its
+        // alternative, is what to cite.
+        terms.RemoveAll(t => terms.Any(other => !string.Equals(other.Item1.Term, t.Item1.Term, StringComparison.OrdinalIgnoreCase) && other.Item2.Match(t.Item1.Term) is { Success: true } m && m.Length == t.Item1.Term.Length));
+        return ByDocument[document] = new BannedTerms(terms, fromGuidelines: true);
     }
 
     /// <summary>
@@ -169,6 +173,13 @@ internal sealed partial class BannedTerms
         if (replacement.StartsWith("the ", StringComparison.Ordinal) && ArticleAtEnd().Match(before) is { Success: true } article)
         {
             before = before[..article.Index] + (article.Value.StartsWith(' ') ? " " : "");
+        }
+        // "unlocks" → "gets", "game-changers" → "the biggest upgrades": a plain -s form keeps its -s.
+        var matched = line.Substring(index, length);
+        if (matched.EndsWith('s') && !term.Term.EndsWith('s') && !replacement.EndsWith('s')
+            && (!replacement.Contains(' ', StringComparison.Ordinal) || replacement.StartsWith("the ", StringComparison.Ordinal)))
+        {
+            replacement += "s";
         }
         if (char.IsUpper(line[index]))
         {
