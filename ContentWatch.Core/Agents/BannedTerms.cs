@@ -37,14 +37,15 @@ internal sealed partial class BannedTerms
     private const int MaxCachedDocuments = 512;
     private static readonly ConcurrentDictionary<(int DocumentId, string Title, string Content), BannedTerms> ByDocument = new();
 
-    private readonly List<(BannedTerm Term, Regex Pattern, string Key)> _terms;
+    // A term's pattern is built the first time a text could contain it (see Within), not when its document is read.
+    private readonly List<(BannedTerm Term, Lazy<Regex> Pattern, string Key)> _terms;
 
     private BannedTerms(IEnumerable<BannedTerm> terms, bool fromGuidelines)
-        : this(terms.Select(t => (t, TermPattern(t.Term), KeyOf(t.Term))), fromGuidelines)
+        : this(terms.Select(Entry), fromGuidelines)
     {
     }
 
-    private BannedTerms(IEnumerable<(BannedTerm Term, Regex Pattern, string Key)> terms, bool fromGuidelines)
+    private BannedTerms(IEnumerable<(BannedTerm Term, Lazy<Regex> Pattern, string Key)> terms, bool fromGuidelines)
     {
         _terms = [.. terms.DistinctBy(t => t.Term.Term.ToLowerInvariant())];
         FromGuidelines = fromGuidelines;
@@ -93,10 +94,11 @@ internal sealed partial class BannedTerms
         {
             ByDocument.Clear();
         }
-        var terms = Parse(document.DocumentId, document.Title, document.Content).Select(t => (t, TermPattern(t.Term), KeyOf(t.Term))).ToList();
+        var terms = Parse(document.DocumentId, document.Title, document.Content).Select(Entry).ToList();
         // "Variants count too: "unlocks", "leveraging"" names forms of terms the table bans: the table row, with its
         // alternative, is what to cite.
-        terms.RemoveAll(t => terms.Any(other => !string.Equals(other.Item1.Term, t.Item1.Term, StringComparison.OrdinalIgnoreCase) && other.Item2.Match(t.Item1.Term) is { Success: true } m && m.Length == t.Item1.Term.Length));
+        terms.RemoveAll(t => terms.Any(other => t.Item1.Term.StartsWith(other.Item3, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(other.Item1.Term, t.Item1.Term, StringComparison.OrdinalIgnoreCase) && other.Item2.Value.Match(t.Item1.Term) is { Success: true } m && m.Length == t.Item1.Term.Length));
         return ByDocument[document] = new BannedTerms(terms, fromGuidelines: true);
     }
 
@@ -111,7 +113,11 @@ internal sealed partial class BannedTerms
     }
 
     /// <summary>The terms that <paramref name="text"/> names (an editor's feedback, say), in any of their forms.</summary>
-    public BannedTerms NamedIn(string text) => new(_terms.Where(t => t.Pattern.IsMatch(text)), FromGuidelines);
+    public BannedTerms NamedIn(string text) =>
+        new(_terms.Where(t => text.Contains(t.Key, StringComparison.OrdinalIgnoreCase) && t.Pattern.Value.IsMatch(text)), FromGuidelines);
+
+    private static (BannedTerm Term, Lazy<Regex> Pattern, string Key) Entry(BannedTerm term) =>
+        (term, new Lazy<Regex>(() => TermPattern(term.Term)), KeyOf(term.Term));
 
     /// <summary>
     /// <paramref name="line"/> without any of these terms: each swapped for its drop-in alternative, or deleted when
@@ -142,7 +148,7 @@ internal sealed partial class BannedTerms
             {
                 continue;
             }
-            foreach (Match match in pattern.Matches(line))
+            foreach (Match match in pattern.Value.Matches(line))
             {
                 if (!hits.Any(h => match.Index < h.Index + h.Length && h.Index < match.Index + match.Length))
                 {
