@@ -97,10 +97,14 @@ internal sealed partial class BannedTerms
         var terms = Parse(document.DocumentId, document.Title, document.Content).Select(Entry).ToList();
         // "Variants count too: "unlocks", "leveraging"" names forms of terms the table bans: the table row, with its
         // alternative, is what to cite.
-        terms.RemoveAll(t => terms.Any(other => t.Item1.Term.StartsWith(other.Item3, StringComparison.OrdinalIgnoreCase)
-            && !string.Equals(other.Item1.Term, t.Item1.Term, StringComparison.OrdinalIgnoreCase) && other.Item2.Value.Match(t.Item1.Term) is { Success: true } m && m.Length == t.Item1.Term.Length));
+        terms.RemoveAll(t => terms.Any(other => IsFormOf(t.Term.Term, other)));
         return ByDocument[document] = new BannedTerms(terms, fromGuidelines: true);
     }
+
+    private static bool IsFormOf(string term, (BannedTerm Term, Lazy<Regex> Pattern, string Key) other) =>
+        term.StartsWith(other.Key, StringComparison.OrdinalIgnoreCase)
+        && !string.Equals(term, other.Term.Term, StringComparison.OrdinalIgnoreCase)
+        && other.Pattern.Value.Match(term) is { Success: true } match && match.Length == term.Length;
 
     /// <summary>
     /// Only the terms that can occur in <paramref name="text"/>: those whose first word (its stem, for a single
