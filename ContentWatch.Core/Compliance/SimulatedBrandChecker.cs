@@ -230,7 +230,7 @@ public static partial class SimulatedBrandChecker
                 {
                     sentenceLimit = (words, line);
                 }
-                if (GradeLimit().Match(line) is { Success: true } grade)
+                if (line.Contains("grade", StringComparison.OrdinalIgnoreCase) && GradeLimit().Match(line) is { Success: true } grade)
                 {
                     var value = double.Parse(grade.Groups["n"].Success ? grade.Groups["n"].Value : grade.Groups["th"].Value, CultureInfo.InvariantCulture);
                     if (gradeLimit is null || value < gradeLimit.Value.Item1)
@@ -242,7 +242,7 @@ public static partial class SimulatedBrandChecker
                 {
                     callToAction = line;
                 }
-                if (hook is null && HookRule().IsMatch(line))
+                if (hook is null && line.Contains("hook", StringComparison.OrdinalIgnoreCase) && HookRule().IsMatch(line))
                 {
                     hook = line;
                 }
