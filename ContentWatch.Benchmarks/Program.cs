@@ -6,6 +6,7 @@ var scenarios = new Dictionary<string, (string Description, Func<string[], Task>
 {
     ["retrieval"] = ("knowledge retrieval on 1k/10k/100k documents (options: --sizes 1000,10000 --queries 300)", RetrievalBenchmark.RunAsync),
     ["engine"] = ("concurrent triggers, trigger → run_started, 4-step run latency, throughput, write amplification (options: --rounds 30)", EngineBenchmark.RunAsync),
+    ["compliance"] = ("Simulated brand check of a 1,500-word script against 30 guidelines: cold, warm median and p95, CPU per check (options: --iterations 2000)", ComplianceBenchmark.RunAsync),
     ["editorial"] = ("model calls when regenerating step 3 of 4 (rerun, keep), approve → next step's first chunk, 1,000 runs awaiting approval (options: --rounds 20 --waiting 1000)", EditorialBenchmark.RunAsync),
 };
 

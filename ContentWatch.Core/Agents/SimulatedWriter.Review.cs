@@ -1,14 +1,16 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using ContentWatch.Core.Compliance;
 
 namespace ContentWatch.Core.Agents;
 
 internal static partial class SimulatedWriter
 {
-    private const int MaxSpokenSentenceWords = 20;
+    /// <summary>The score the Simulated reviewer's PASS needs (the demo reviewer's rules: fail below 80).</summary>
+    private const int PassScore = 80;
 
-    private sealed record ReviewIssue(string Line, string Rule, string Fix, int Penalty);
+    private sealed record ReviewIssue(string Line, string Rule, string Fix);
 
     /// <summary>Audits the actual draft from the earlier steps: every banned term is quoted in its line.</summary>
     private static string WriteReview(SimulatedBrief brief)
@@ -34,71 +36,36 @@ internal static partial class SimulatedWriter
             return text.ToString();
         }
 
-        var lines = DraftLines(draft.Output);
-        var issues = new List<ReviewIssue>();
-        var bannedCount = 0;
+        var lines = SimulatedBrandChecker.DraftLines(draft.Output);
+        // The markdown agrees with the structured review: its issues and score are the checker's. Guidelines in a
+        // prompt carry no document id; 0 is enough for the markdown.
+        var guidelines = brief.Prompt.Guidelines.Select(g => new CheckedGuideline(0, g.Title, g.Content)).ToList();
+        var review = SimulatedBrandChecker.Check(draft.Output, guidelines, PassScore);
+        var cited = BannedTerms.OfDocuments(guidelines.Select(g => (g.DocumentId, g.Title, g.Content)));
+        var bannedCount = review.HighCount;
+        var issues = review.Findings.Select(f => new ReviewIssue(
+            f.Quote,
+            $"{f.Rule} (“{f.Source.Title}”)",
+            f.Replacement is { } replacement ? $"“{replacement}”" : f.Suggestion)).ToList();
         var isVideo = lines.Any(l => l.Contains("[B-ROLL", StringComparison.OrdinalIgnoreCase) || l.Contains("Hook", StringComparison.Ordinal));
-        foreach (var line in lines.Where(l => !l.StartsWith('#')))
-        {
-            foreach (var hit in banned.FindIn(line))
-            {
-                bannedCount++;
-                var source = hit.Term.Source == BannedTerms.BuiltInSource ? "house list" : $"“{hit.Term.Source}”";
-                var fix = hit.SuggestedLine is { } suggested
-                    ? $"“{suggested}”"
-                    : $"Rephrase without “{hit.MatchedText}”" + (hit.Term.Advice is { } advice ? $" ({advice})" : "");
-                issues.Add(new ReviewIssue(line, $"Banned term “{hit.MatchedText}” ({source})", fix, 10));
-            }
-        }
-        // Sentence length is a rule for lines read aloud; written show notes follow their own paragraph rules.
-        foreach (var line in isVideo ? SpokenLines(lines) : [])
-        {
-            foreach (var sentence in Regex.Split(line, @"(?<=[.?!])\s+"))
-            {
-                var words = WordCount(sentence);
-                if (words > MaxSpokenSentenceWords)
-                {
-                    issues.Add(new ReviewIssue(line, $"Tone: spoken sentence of {words} words (20 at most)", "Split it into two sentences at the natural pause.", 5));
-                }
-            }
-        }
-
         var hookLine = HookLine(lines);
         var hookInTime = lines.Any(l => l.StartsWith('#') && l.Contains("Hook", StringComparison.OrdinalIgnoreCase) && l.Contains("0:00", StringComparison.Ordinal));
+        var hookApproved = hookInTime && hookLine is not null
+            && !review.Findings.Any(f => f.Quote.Contains(hookLine, StringComparison.Ordinal) || hookLine.Contains(f.Quote, StringComparison.Ordinal));
         var timestamps = lines.Count(l => Timestamp().IsMatch(l));
         var bRoll = lines.Count(l => l.Contains("[B-ROLL", StringComparison.OrdinalIgnoreCase));
-        var hasCallToAction = lines.Any(l => l.StartsWith('#') && l.Contains("call to action", StringComparison.OrdinalIgnoreCase));
-        if (isVideo)
-        {
-            if (!hookInTime)
-            {
-                issues.Add(new ReviewIssue("(opening)", "Structure: no hook marked within the first 5 seconds", "Open with the problem or the payoff, timed 0:00–0:05.", 5));
-            }
-            if (timestamps < 2)
-            {
-                issues.Add(new ReviewIssue("(whole draft)", "Structure: sections are not timestamped", "Add a timestamp heading to every section.", 5));
-            }
-            if (bRoll == 0)
-            {
-                issues.Add(new ReviewIssue("(whole draft)", "Structure: no [B-ROLL] cues", "Add a [B-ROLL: …] cue at least every 20 seconds.", 5));
-            }
-            if (!hasCallToAction)
-            {
-                issues.Add(new ReviewIssue("(ending)", "Structure: no call to action", "End with one clear ask.", 5));
-            }
-        }
         var openClaims = lines.Where(l => l.Contains("[CHECK CLAIM", StringComparison.OrdinalIgnoreCase) || l.Contains("[SOURCE?]", StringComparison.Ordinal)).ToList();
 
-        var score = Math.Max(0, 100 - issues.Sum(i => i.Penalty));
+        var score = review.Score;
         text.AppendLine("## Verdict");
         text.AppendLine(Verdict(brief, score, bannedCount));
         text.AppendLine();
         text.AppendLine(
-            $"Audited *{draft.StepName}*: {lines.Count} lines against {banned.All.Count} banned terms from "
-            + (banned.FromGuidelines
-                ? string.Join(", ", banned.All.Select(t => t.Source).Distinct().Select(s => $"“{s}”"))
-                : "the house list (no banned-words guideline came with this step)")
-            + ", plus tone and structure checks.");
+            $"Audited *{draft.StepName}*: {lines.Count} lines against "
+            + (cited.All.Count > 0
+                ? $"{cited.All.Count} banned terms from {string.Join(", ", cited.All.Select(t => t.Source).Distinct().Select(s => $"“{s}”"))}"
+                : "no banned terms (no banned-words guideline came with this step)")
+            + ", plus the tone and structure rules the guidelines state.");
         text.AppendLine();
 
         text.AppendLine("## Issues");
@@ -112,8 +79,7 @@ internal static partial class SimulatedWriter
             text.AppendLine("|---|---|---|");
             foreach (var issue in issues)
             {
-                var quoted = issue.Line.StartsWith('(') ? issue.Line : $"“{issue.Line}”";
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {EscapeCell(quoted)} | {EscapeCell(issue.Rule)} | {EscapeCell(issue.Fix)} |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {EscapeCell($"“{issue.Line}”")} | {EscapeCell(issue.Rule)} | {EscapeCell(issue.Fix)} |");
             }
         }
         text.AppendLine();
@@ -130,7 +96,7 @@ internal static partial class SimulatedWriter
 
         text.AppendLine("## What works");
         var strengths = new List<string>();
-        if (hookInTime && hookLine is not null && banned.FindIn(hookLine).Count == 0)
+        if (hookApproved)
         {
             strengths.Add($"The hook lands in the first seconds and names the viewer's problem: “{hookLine}”");
         }
@@ -142,7 +108,7 @@ internal static partial class SimulatedWriter
         {
             strengths.Add("Open facts are flagged for checking instead of stated as true.");
         }
-        var spoken = SpokenLines(lines).ToList();
+        var spoken = SimulatedBrandChecker.SpokenLines(lines).ToList();
         if (spoken.Count > 0)
         {
             var sentences = spoken.SelectMany(l => Regex.Split(l, @"(?<=[.?!])\s+")).Where(s => s.Length > 0).ToList();
@@ -157,7 +123,7 @@ internal static partial class SimulatedWriter
         if (isVideo)
         {
             text.AppendLine("## Revised hook");
-            text.AppendLine(hookInTime && hookLine is not null && banned.FindIn(hookLine).Count == 0
+            text.AppendLine(hookApproved
                 ? "Hook approved."
                 : $"“{Capitalize(brief.TopicInline)}: here's the part most people get wrong, and the fix takes one minute.”");
         }
@@ -180,28 +146,9 @@ internal static partial class SimulatedWriter
         return $"**{(pass ? "PASS" : "FAIL")}** — Score: {score}/100{reason}";
     }
 
-    /// <summary>
-    /// The draft as the audience will get it: its lines up to the production notes or the closing rule, without
-    /// the brief and guidance quotes (notes to the team, not copy).
-    /// </summary>
-    private static List<string> DraftLines(string output) =>
-    [
-        .. output.ReplaceLineEndings("\n").Split('\n')
-            .Select(l => l.Trim())
-            .TakeWhile(l => l != "---" && !(l.StartsWith('#') && l.Contains("Production notes", StringComparison.OrdinalIgnoreCase)))
-            .Where(l => l.Length > 0 && !l.StartsWith('>')),
-    ];
-
-    /// <summary>Lines a presenter reads aloud: not headings, cues, list items, tables or quotes.</summary>
-    private static IEnumerable<string> SpokenLines(IEnumerable<string> lines) =>
-        lines.Where(l => !l.StartsWith('#') && !l.StartsWith('[') && !l.StartsWith('-') && !l.StartsWith('*')
-                && !l.StartsWith('|') && !l.StartsWith('>') && !l.StartsWith('_'))
-            .Select(l => Cue().Replace(l, "").Trim())
-            .Where(l => l.Length > 0);
-
     private static string? HookLine(List<string> lines)
     {
         var hook = lines.FindIndex(l => l.StartsWith('#') && l.Contains("Hook", StringComparison.OrdinalIgnoreCase));
-        return hook < 0 ? null : SpokenLines(lines.Skip(hook + 1).TakeWhile(l => !l.StartsWith('#'))).FirstOrDefault();
+        return hook < 0 ? null : SimulatedBrandChecker.SpokenLines(lines.Skip(hook + 1).TakeWhile(l => !l.StartsWith('#'))).FirstOrDefault();
     }
 }

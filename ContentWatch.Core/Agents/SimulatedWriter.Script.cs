@@ -302,11 +302,15 @@ internal static partial class SimulatedWriter
         return text.ToString();
     }
 
-    /// <summary>Up to two slip lines, for banned terms the received guidelines actually name (none otherwise).</summary>
+    /// <summary>
+    /// Up to two slip lines, for banned terms the received guidelines actually name, and only when the inputs bait
+    /// them: a topic (or another input) that uses a banned term or a hype word. A plain topic gets a clean draft, and
+    /// so does a revision whose feedback names a banned term: the writer has been told, and slips nothing again.
+    /// </summary>
     private static List<string> SlipLines(SimulatedBrief brief)
     {
         var banned = BannedTerms.From(brief.Prompt.Guidelines);
-        if (!banned.FromGuidelines)
+        if (!banned.FromGuidelines || !IsBaited(brief, banned) || banned.NamedIn(brief.Prompt.Feedback).All.Count > 0)
         {
             return [];
         }
@@ -321,6 +325,40 @@ internal static partial class SimulatedWriter
         }
         return lines;
     }
+
+    private static bool IsBaited(SimulatedBrief brief, BannedTerms banned) =>
+        brief.Prompt.Inputs.Values.Any(v => HypeWords().IsMatch(v) || banned.FindIn(v).Count > 0);
+
+    /// <summary>
+    /// A revision's draft without the banned terms its feedback names (those the topic brought in, say): each one
+    /// swapped for the guideline's alternative, or deleted. Only the draft's own lines: not the quoted brief, nor the
+    /// production notes and guideline titles after them.
+    /// </summary>
+    private static string WithoutStruckTerms(string body, PromptSections prompt)
+    {
+        var struck = BannedTerms.From(prompt.Guidelines).NamedIn(prompt.Feedback);
+        if (struck.All.Count == 0)
+        {
+            return body;
+        }
+        var lines = body.ReplaceLineEndings("\n").Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line == "---" || (line.StartsWith('#') && line.Contains("Production notes", StringComparison.OrdinalIgnoreCase)))
+            {
+                break;
+            }
+            if (!line.StartsWith('>'))
+            {
+                lines[i] = struck.Without(lines[i]);
+            }
+        }
+        return string.Join('\n', lines);
+    }
+
+    [GeneratedRegex(@"\b(?:ultimate|insane|secrets?|mind[-\s]?blowing|hacks?|game[-\s]?chang(?:er|ers|ing)|crazy|epic|jaw[-\s]?dropping|unbelievable)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex HypeWords();
 
     private static string FitTitle(SimulatedBrief brief, IEnumerable<string> candidates, int max = 60)
     {

@@ -30,6 +30,10 @@ internal static partial class SimulatedWriter
         // A revision says what it answers, so that versions side by side show why they differ.
         if (prompt.Feedback.Length > 0)
         {
+            if (prompt.StepType == "script_generation")
+            {
+                body = WithoutStruckTerms(body, prompt);
+            }
             body = string.Concat(prompt.Feedback.Split('\n').Where(l => l.Trim().Length > 0).Select(l => $"> **Revised after your feedback:** {l.Trim()}\n")) + "\n" + body;
         }
         return body.TrimEnd() + "\n";
@@ -136,9 +140,6 @@ internal static partial class SimulatedWriter
 
     private static int WordCount(string text) =>
         text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
-
-    [GeneratedRegex(@"\[(?:B-ROLL|ON-SCREEN|GRAPHIC|CUT|SFX|CHECK CLAIM)[^\]]*\]")]
-    private static partial Regex Cue();
 
     [GeneratedRegex(@"\b\d{1,2}:\d{2}\b")]
     private static partial Regex Timestamp();

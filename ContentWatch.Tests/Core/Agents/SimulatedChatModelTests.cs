@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using ContentWatch.Core.Agents;
+using ContentWatch.Core.Compliance;
 using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence.Seeding;
 using ContentWatch.Core.Retrieval;
@@ -92,17 +93,47 @@ public sealed class SimulatedChatModelTests
     {
         var banned = BannedTerms.From([Guideline(DemoPrompts.BannedWords)]);
 
-        var withList = new DemoPrompts().Run(StepType.ScriptGeneration, DemoPrompts.BannedWords, DemoPrompts.ProductFacts);
-        var withoutList = new DemoPrompts().Run(StepType.ScriptGeneration, DemoPrompts.BrandVoice, DemoPrompts.ProductFacts);
+        var withList = Baited().Run(StepType.ScriptGeneration, DemoPrompts.BannedWords, DemoPrompts.ProductFacts);
+        var withoutList = Baited().Run(StepType.ScriptGeneration, DemoPrompts.BrandVoice, DemoPrompts.ProductFacts);
 
         Assert.InRange(BannedHits(banned, withList).Count, 1, 2);
         Assert.Empty(BannedHits(banned, withoutList));
     }
 
     [Fact]
+    public void ScriptGeneration_OnAPlainTopic_SlipsNoBannedWordIn_EvenWhenItsGuidelinesBanWords()
+    {
+        var banned = BannedTerms.From([Guideline(DemoPrompts.BannedWords)]);
+
+        var plain = new DemoPrompts().Run(StepType.ScriptGeneration, DemoPrompts.BannedWords, DemoPrompts.ProductFacts);
+        var baited = Baited().Run(StepType.ScriptGeneration, DemoPrompts.BannedWords, DemoPrompts.ProductFacts);
+
+        Assert.Empty(BannedHits(banned, plain));
+        Assert.NotEmpty(BannedHits(banned, baited));
+    }
+
+    [Theory]
+    [InlineData("The ultimate home espresso guide for beginners")]
+    [InlineData("Espresso hacks that unlock better coffee")]
+    public void ScriptGeneration_RevisedWithFeedbackThatNamesItsBannedWords_IsClean(string topic)
+    {
+        var banned = BannedTerms.From([Guideline(DemoPrompts.BannedWords)]);
+        var inputs = new Dictionary<string, string> { ["topic"] = topic, ["audience"] = DemoPrompts.Audience, ["format"] = DemoPrompts.Format };
+        var first = SimulatedWriter.Write(ScriptPrompt(inputs, feedback: null));
+        var feedback = string.Join('\n', BannedHits(banned, first).Select(h => $"Banned term “{h.MatchedText}”: “{h.Line}”"));
+
+        var revised = SimulatedWriter.Write(ScriptPrompt(inputs, feedback));
+
+        Assert.NotEmpty(BannedHits(banned, first));
+        Assert.Empty(BannedHits(banned, revised));
+        Assert.Contains("> **Revised after your feedback:** Banned term", revised, StringComparison.Ordinal);
+        Assert.Contains("## Hook (0:00–0:05)", revised, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BrandVoiceCheck_QuotesTheScriptLinesThatUseABannedWord_AndFailsTheScript()
     {
-        var demo = new DemoPrompts();
+        var demo = Baited();
         var script = demo.Run(StepType.ScriptGeneration, DemoPrompts.BannedWords, DemoPrompts.ProductFacts);
         var offending = BannedHits(BannedTerms.From([Guideline(DemoPrompts.BannedWords)]), script);
 
@@ -117,7 +148,7 @@ public sealed class SimulatedChatModelTests
         Assert.Contains("“Honestly, getting this one habit right is the biggest upgrade.”", review, StringComparison.Ordinal);
         Assert.Matches(@"\*\*FAIL\*\* — Score: \d+/100", review);
         Assert.Contains(DemoPrompts.BannedWords, review, StringComparison.Ordinal);
-        Assert.Contains(DemoPrompts.Topic, review, StringComparison.Ordinal);
+        Assert.Contains(BaitTopic, review, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -382,12 +413,27 @@ public sealed class SimulatedChatModelTests
         Assert.Same(BannedTerms.BuiltIn, BannedTerms.From([Guideline(DemoPrompts.BrandVoice)]));
     }
 
+    /// <summary>A topic that baits the writer with hype ("ultimate"), so that it slips banned words in.</summary>
+    private const string BaitTopic = "The ultimate home espresso guide for beginners";
+
+    private static DemoPrompts Baited() =>
+        new() { Inputs = new() { ["topic"] = BaitTopic, ["audience"] = DemoPrompts.Audience, ["format"] = DemoPrompts.Format } };
+
+    private static string ScriptPrompt(Dictionary<string, string> inputs, string? feedback)
+    {
+        var step = DemoContent.AlphaTemplates[0].Steps.Single(s => s.StepType == StepType.ScriptGeneration);
+        return ContentWatch.Core.Pipelines.PromptBuilder.Build(new(
+            step.Name, step.StepType, step.PromptTemplate, inputs,
+            [DemoPrompts.Document(DemoPrompts.BannedWords), DemoPrompts.Document(DemoPrompts.ProductFacts)], [], [], feedback));
+    }
+
     private static PromptGuideline Guideline(string title)
     {
         var document = DemoPrompts.Document(title);
         return new PromptGuideline(document.Title, EnumDisplay.Of(document.Category), document.Content);
     }
 
+    /// <summary>The banned terms in the draft's own lines (not the quoted brief or revision notes, nor the production notes).</summary>
     private static List<BannedTermHit> BannedHits(BannedTerms banned, string draft) =>
-        [.. draft.Split('\n').TakeWhile(l => !l.StartsWith("## Production notes", StringComparison.Ordinal)).SelectMany(banned.FindIn)];
+        [.. SimulatedBrandChecker.DraftLines(draft).SelectMany(banned.FindIn)];
 }
