@@ -87,6 +87,13 @@ public sealed partial class ModelsBrowserTests(BrowserHost host) : IClassFixture
         await AssertNoKeyAsync(admin, key, "on the agents page");
 
         // A creator's run: the reviewer's step calls the stub; every other step the app's configured (Simulated) model.
+        // The stub answers every call alike, so the template runs without its brand gate (which would ask it again, for JSON).
+        await using (var db = host.Factory.CreateDbContext())
+        {
+            var alpha = await host.Factory.AlphaIdAsync();
+            await ContentWatch.Tests.Core.Pipelines.EngineTestHelpers.Ungate(db,
+                await db.Templates.Where(t => t.OrganizationId == alpha && t.Name == "Standard Video Workflow").Select(t => t.Id).SingleAsync(TestContext.Current.CancellationToken));
+        }
         var creator = await host.NewPageAsync();
         await host.LogInAsync(creator, DemoDataSeeder.AlphaCreatorEmail);
         var topic = $"Pour-over coffee {Guid.NewGuid():N}"[..28];

@@ -497,7 +497,9 @@ internal static class DemoContent
                     AlphaReviewer,
                     """
                     Audit the script above about {topic} for {audience} against the Alpha Media Agency brand voice. Check every line for banned words and phrases, tone, unsupported product claims and structure (a hook within 5 seconds, timestamps, B-roll cues, one call to action). Quote each offending line exactly and suggest a rewrite. Finish with a PASS or FAIL verdict and a score out of 100 using your scoring rules.
-                    """),
+                    """,
+                    // The demo's gate (issue 11): a script below the reviewer's pass mark goes back to the writer, twice at most.
+                    MinScore: 80, OnBelow: BelowMinScore.Revise, MaxRevisions: 2),
                 new(
                     "Thumbnail concept",
                     StepType.ThumbnailConcept,

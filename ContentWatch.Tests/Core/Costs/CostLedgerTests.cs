@@ -134,7 +134,7 @@ public sealed class CostLedgerTests : IAsyncLifetime
         Answer(_strong, [.. Enumerable.Repeat(" word", 60)], usage: (50, 60));
         var alpha = await _factory.AlphaIdAsync();
         await ConnectAsync(alpha, "Pricey", _strong, "gpt-pricey", StrongKey, 0m, 1_000m, isDefault: true);
-        var templateId = await StandardWorkflowIdAsync(_factory);
+        var templateId = await UngatedStandardWorkflowIdAsync(_factory);
         await SetAsync(db => db.Templates.Where(t => t.Id == templateId).ExecuteUpdateAsync(s => s.SetProperty(t => t.MaxRunCostUsd, 0.01m), Ct));
 
         var failed = await RunAsync(alpha, RunStatus.Failed);
@@ -169,7 +169,7 @@ public sealed class CostLedgerTests : IAsyncLifetime
         await ConnectAsync(alpha, "Strong", _strong, "gpt-strong", StrongKey, prices["gpt-strong"].Input, prices["gpt-strong"].Output, isDefault: true);
         var cheap = await ConnectAsync(alpha, "Cheap", _cheap, "gpt-cheap", apiKey: null, prices["gpt-cheap"].Input, prices["gpt-cheap"].Output, isDefault: false);
         await UseModelAsync(alpha, AgentRole.Reviewer, cheap);
-        var templateId = await StandardWorkflowIdAsync(_factory);
+        var templateId = await UngatedStandardWorkflowIdAsync(_factory);
         // $0.07 a run: the writer's $0.061 and the review fit; the thumbnail step is stopped some nine tokens into its answer.
         await SetAsync(db => db.Templates.Where(t => t.Id == templateId).ExecuteUpdateAsync(s => s.SetProperty(t => t.MaxRunCostUsd, 0.07m), Ct));
 
@@ -297,7 +297,7 @@ public sealed class CostLedgerTests : IAsyncLifetime
         var alpha = await _factory.AlphaIdAsync();
         // $1 per input token: any prompt passes a $1 maximum.
         await ConnectAsync(alpha, "Pricey", _strong, "gpt-pricey", StrongKey, 1_000_000m, 0m, isDefault: true);
-        var templateId = await StandardWorkflowIdAsync(_factory);
+        var templateId = await UngatedStandardWorkflowIdAsync(_factory);
         await SetAsync(db => db.Templates.Where(t => t.Id == templateId).ExecuteUpdateAsync(s => s.SetProperty(t => t.MaxRunCostUsd, 1m), Ct));
 
         var failed = await RunAsync(alpha, RunStatus.Failed);
@@ -339,7 +339,7 @@ public sealed class CostLedgerTests : IAsyncLifetime
         var launcher = _app.Services.GetRequiredService<ContentWatch.Core.Pipelines.RunLauncher>();
         var creatorId = await _factory.UserIdAsync(DemoDataSeeder.AlphaCreatorEmail);
         var launched = await launcher.LaunchAsync(alpha, creatorId,
-            new ContentWatch.Core.Pipelines.LaunchInput(await StandardWorkflowIdAsync(_factory), "espresso", null, null, []), Ct);
+            new ContentWatch.Core.Pipelines.LaunchInput(await UngatedStandardWorkflowIdAsync(_factory), "espresso", null, null, []), Ct);
         Assert.False(launched.Succeeded);
         Assert.Contains("monthly budget", launched.Detail, StringComparison.Ordinal);
         Assert.Equal(2, await CountAsync(db => db.Runs.CountAsync(r => r.OrganizationId == alpha, Ct))); // nothing created
@@ -427,6 +427,8 @@ public sealed class CostLedgerTests : IAsyncLifetime
         await using (var db = _factory.CreateDbContext())
         {
             templateId = await db.Templates.Where(t => t.OrganizationId == orgId && t.Name == template).Select(t => t.Id).SingleAsync(Ct);
+            // The stubs answer every call alike: without the brand gate, whose reviewer would be asked again for JSON.
+            await Ungate(db, templateId);
         }
         var runId = (await CreateRunsAsync(client, orgId, templateId, 1))[0];
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"{RunsUrl(orgId)}/{runId}/trigger", null, Ct)).StatusCode);

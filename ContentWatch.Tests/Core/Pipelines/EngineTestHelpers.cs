@@ -50,4 +50,23 @@ internal static class EngineTestHelpers
         await using var db = factory.CreateDbContext();
         return await db.Templates.Where(t => t.OrganizationId == orgId && t.Name == "Standard Video Workflow").Select(t => t.Id).SingleAsync(Ct);
     }
+
+    /// <summary>
+    /// The Standard Video Workflow without its brand gate, for tests of something else on a real-model stub that answers
+    /// every call with the same text: the gate would ask the reviewer a second time, for JSON (StructuredReviewTests).
+    /// </summary>
+    public static async Task<int> UngatedStandardWorkflowIdAsync(ContentWatchFactory factory)
+    {
+        var templateId = await StandardWorkflowIdAsync(factory);
+        await using var db = factory.CreateDbContext();
+        await Ungate(db, templateId);
+        return templateId;
+    }
+
+    /// <summary>Clears the brand gate options of a template's steps.</summary>
+    public static Task<int> Ungate(ContentWatch.Core.Persistence.ContentWatchDbContext db, int templateId) =>
+        db.Steps.Where(s => s.TemplateId == templateId).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.MinScore, (int?)null)
+            .SetProperty(s => s.OnBelow, (ContentWatch.Core.Domain.BelowMinScore?)null)
+            .SetProperty(s => s.MaxRevisions, (int?)null), Ct);
 }

@@ -44,7 +44,7 @@ public sealed class GuidanceFloodTests(ContentWatchFactory factory) : IClassFixt
             .UseSetting("Guidance:PerRun", $"{Messages}"));
         using var client = await CreatorClientAsync(app);
         var orgId = await factory.AlphaIdAsync();
-        var runId = (await CreateRunsAsync(client, orgId, await StandardWorkflowIdAsync(factory), 1))[0];
+        var runId = (await CreateRunsAsync(client, orgId, await UngatedStandardWorkflowIdAsync(factory), 1))[0];
         await client.PostAsync($"{RunsUrl(orgId)}/{runId}/trigger", null, Ct);
         await firstRequest.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
 

@@ -25,7 +25,7 @@ public sealed class ModelFailureTests(ContentWatchFactory factory) : IClassFixtu
         await using var app = OpenAIApp();
         using var client = await CreatorClientAsync(app);
         var orgId = await factory.AlphaIdAsync();
-        var runId = (await CreateRunsAsync(client, orgId, await StandardWorkflowIdAsync(factory), 1))[0];
+        var runId = (await CreateRunsAsync(client, orgId, await UngatedStandardWorkflowIdAsync(factory), 1))[0];
 
         await client.PostAsync($"{RunsUrl(orgId)}/{runId}/trigger", null, Ct);
         var failed = await factory.WaitForRunToEndAsync(runId);
@@ -56,7 +56,7 @@ public sealed class ModelFailureTests(ContentWatchFactory factory) : IClassFixtu
         await using var app = OpenAIApp();
         using var client = await CreatorClientAsync(app);
         var orgId = await factory.AlphaIdAsync();
-        var runId = (await CreateRunsAsync(client, orgId, await StandardWorkflowIdAsync(factory), 1))[0];
+        var runId = (await CreateRunsAsync(client, orgId, await UngatedStandardWorkflowIdAsync(factory), 1))[0];
 
         await client.PostAsync($"{RunsUrl(orgId)}/{runId}/trigger", null, Ct);
         var failed = await factory.WaitForRunToEndAsync(runId);

@@ -42,7 +42,7 @@ public sealed class RetrievalTieOrderEngineTests(ContentWatchFactory factory) : 
         using var creator = await CreatorClientAsync(app);
         var created = await creator.PostAsJsonAsync(RunsUrl(orgId), new
         {
-            templateId = await StandardWorkflowIdAsync(factory),
+            templateId = await UngatedStandardWorkflowIdAsync(factory),
             inputs = new Dictionary<string, string> { ["topic"] = Topic },
         }, Ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
