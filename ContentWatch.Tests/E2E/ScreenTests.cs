@@ -27,7 +27,7 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
     [
         "login", "dashboard", "launcher", "live-run", "history", "agents", "agent-editor",
         "knowledge", "knowledge-editor", "templates", "template-editor", "members", "not-authorized",
-        "approval-edit", "variants", "versions-diff", "models", "settings",
+        "approval-edit", "variants", "versions-diff", "models", "settings", "brand-review",
     ];
 
     [Theory]
@@ -106,6 +106,11 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
                 await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "1. Script" }).ClickAsync();
                 await Assertions.Expect(page.Locator(".cw-diff ins").First).ToBeVisibleAsync();
                 break;
+            case "brand-review":
+                await BrowserHost.GotoInteractiveAsync(page, $"/runs/{await BelowTheGateRunAsync()}");
+                await Assertions.Expect(page.Locator("[data-review] [data-apply-suggestion]").First).ToBeVisibleAsync();
+                await page.Locator("[data-review]").ScreenshotAsync(new() { Path = Artifacts.Screenshot($"brand-review-card-{page.ViewportSize!.Width}") });
+                break;
             case "launcher":
                 await BrowserHost.GotoInteractiveAsync(page, "/runs/new");
                 await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Run pipeline" })).ToBeEnabledAsync();
@@ -167,6 +172,23 @@ public sealed class ScreenTests(BrowserHost host) : IClassFixture<BrowserHost>, 
                 throw new ArgumentOutOfRangeException(nameof(screen), screen, "No such screen.");
         }
         return page;
+    }
+
+    /// <summary>A completed run whose brand check scored its baited script below the gate, which lets it continue.</summary>
+    private async Task<int> BelowTheGateRunAsync()
+    {
+        using var admin = await host.ApiAsync(DemoDataSeeder.AlphaAdminEmail);
+        var orgId = await host.Factory.AlphaIdAsync();
+        var templateId = await Core.Compliance.GatedTemplate.CreateAsync(host.Factory, admin, orgId,
+            new Dictionary<string, object?> { ["minScore"] = 80, ["onBelow"] = "continue" });
+        var runId = await ApiBuilders.CreateIdAsync(admin, ApiBuilders.Runs(orgId), new
+        {
+            templateId,
+            inputs = new Dictionary<string, string> { ["topic"] = Core.Compliance.GatedTemplate.BaitingTopic, ["audience"] = "home baristas" },
+        });
+        (await admin.PostAsync($"{ApiBuilders.Runs(orgId)}/{runId}/trigger", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        await EditorialPaths.WaitAsync(host, runId, ContentWatch.Core.Domain.RunStatus.Completed);
+        return runId;
     }
 
     /// <summary>A run of a template gated at its script, waiting there.</summary>
