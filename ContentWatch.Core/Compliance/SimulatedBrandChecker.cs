@@ -242,7 +242,7 @@ public static partial class SimulatedBrandChecker
                 {
                     callToAction = line;
                 }
-                if (hook is null && line.Contains("hook", StringComparison.OrdinalIgnoreCase) && HookRule().IsMatch(line))
+                if (hook is null && HookWord().IsMatch(line) && HookTiming().IsMatch(line))
                 {
                     hook = line;
                 }
@@ -286,8 +286,13 @@ public static partial class SimulatedBrandChecker
     [GeneratedRegex(@"\bcall[-\s]to[-\s]action\b", RegexOptions.IgnoreCase)]
     private static partial Regex CallToActionWords();
 
-    [GeneratedRegex(@"\bhooks?\b.*\b(?:first|seconds?|0:00|opens?|opening|starts?|lands?)\b|\b(?:first|seconds?|0:00|opens?|opening|starts?|lands?)\b.*\bhooks?\b", RegexOptions.IgnoreCase)]
-    private static partial Regex HookRule();
+    [GeneratedRegex(@"\bhooks?\b", RegexOptions.IgnoreCase)]
+    private static partial Regex HookWord();
+
+    // A line that asks for a hook says when it lands ("in the first 5 seconds", "Hook (0:00–0:05)"); "phrases to
+    // avoid in hooks" does not.
+    [GeneratedRegex(@"\b(?:first|seconds?|0:00|opens?|opening|starts?|lands?)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex HookTiming();
 
     [GeneratedRegex(@"\b(?:subscribe|follow|watch the next|link in the description|in the comments|join|sign up|reply|visit|download)\b", RegexOptions.IgnoreCase)]
     private static partial Regex AskWords();
