@@ -58,6 +58,8 @@ internal static class ComplianceBenchmark
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var gen0Before = GC.CollectionCount(0);
         var total = Stopwatch.StartNew();
         for (var i = 0; i < iterations; i++)
         {
@@ -68,6 +70,8 @@ internal static class ComplianceBenchmark
             cpuSamples[i] = ThreadCpu.Milliseconds() - cpuStart;
         }
         total.Stop();
+        var allocatedPerCheck = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / iterations;
+        var gen0 = GC.CollectionCount(0) - gen0Before;
         process.Refresh();
         var cpuPerCheck = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / iterations;
         Array.Sort(samples);
@@ -80,7 +84,7 @@ internal static class ComplianceBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"warm check, elapsed: median {Percentile(samples, 0.50):0.000} ms, p95 {Percentile(samples, 0.95):0.000} ms, max {samples[^1]:0.000} ms (Stopwatch; other load on the machine counts)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"warm check, process CPU: {cpuPerCheck:0.000} ms per check ({iterations} checks in {total.Elapsed.TotalMilliseconds:0} ms elapsed; all threads, GC included)"));
+            $"warm check, process CPU: {cpuPerCheck:0.000} ms per check ({iterations} checks in {total.Elapsed.TotalMilliseconds:0} ms elapsed; all threads, GC included); {allocatedPerCheck / 1024.0:0} KB allocated per check, {gen0} gen-0 collections"));
         return Task.CompletedTask;
     }
 
