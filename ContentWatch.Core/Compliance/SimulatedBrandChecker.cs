@@ -119,9 +119,10 @@ public static partial class SimulatedBrandChecker
     {
         if (rules.FirstOrDefault(r => r.Hook is not null) is { } hookRule && !HasHook(lines))
         {
-            var first = SpokenLines(lines).FirstOrDefault() ?? lines[0];
+            var line = lines.FirstOrDefault(l => IsSpoken(l) && SpokenLines([l]).Any()) ?? lines[0];
+            var spoken = SpokenLines([line]).FirstOrDefault() ?? line;
             // The spoken line without its cues is verbatim only when the cues sit at its ends; else quote the whole line.
-            var quote = lines.FirstOrDefault(l => l.Contains(first, StringComparison.Ordinal)) is not null ? first : lines[0];
+            var quote = line.Contains(spoken, StringComparison.Ordinal) ? spoken : line;
             findings.Add(new BrandFinding(FindingSeverity.Medium, "Structure: no hook in the first lines", quote,
                 "Open with the problem or the payoff in the first five seconds, and mark it as the hook.", hookRule.Source(hookRule.Hook!)));
         }

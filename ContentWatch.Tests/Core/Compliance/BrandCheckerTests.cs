@@ -224,6 +224,16 @@ public sealed class BrandCheckerTests
         Assert.Empty(SimulatedBrandChecker.Check(text, [Doc(HouseStyle)], threshold: 80).Findings);
     }
 
+    [Fact]
+    public void MissingHook_OnAFirstLineWithACueInside_QuotesTheWholeLine_SoThatTheQuoteStaysVerbatim()
+    {
+        var text = Script("# Video script", "Grind fresh [B-ROLL: beans] every morning.", "## Call to action", "Subscribe for more.");
+
+        var finding = Assert.Single(SimulatedBrandChecker.Check(text, [Doc(ScriptRules)], threshold: 80).Findings);
+
+        Assert.Equal("Grind fresh [B-ROLL: beans] every morning.", finding.Quote);
+    }
+
     [Theory]
     [InlineData("Keep every sentence to 12 words or fewer.", 12)]
     [InlineData("Sentences of no more than 12 words.", 12)]
