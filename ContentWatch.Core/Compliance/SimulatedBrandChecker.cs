@@ -38,9 +38,12 @@ public static partial class SimulatedBrandChecker
             var rules = guidelines.Select(GuidelineRules.Of).ToList();
             AddBannedTerms(findings, lines, text, guidelines);
             AddRequiredElements(findings, lines, rules);
-            var sentences = SpokenSentences(lines);
-            AddSentenceLength(findings, sentences, rules);
-            AddReadingLevel(findings, sentences, rules);
+            if (rules.Any(r => r.MaxSentenceWords is not null || r.MaxGrade is not null))
+            {
+                var sentences = SpokenSentences(lines);
+                AddSentenceLength(findings, sentences, rules);
+                AddReadingLevel(findings, sentences, rules);
+            }
         }
         var score = ScoreOf(findings);
         return new BrandReview { Score = score, Threshold = threshold, Passed = score >= threshold, Findings = findings };
@@ -67,9 +70,9 @@ public static partial class SimulatedBrandChecker
         && !line.StartsWith('|') && !line.StartsWith('>') && !line.StartsWith('_');
 
     /// <summary>The spoken sentences, each a verbatim substring of its line (cues cut around, never out of, a sentence).</summary>
-    private static List<string> SpokenSentences(List<string> lines)
+    private static List<Sentence> SpokenSentences(List<string> lines)
     {
-        var sentences = new List<string>();
+        var sentences = new List<Sentence>();
         foreach (var line in lines.Where(IsSpoken))
         {
             foreach (var segment in Cue().Split(line))
@@ -79,7 +82,7 @@ public static partial class SimulatedBrandChecker
                     var trimmed = sentence.Trim();
                     if (trimmed.Any(char.IsLetter))
                     {
-                        sentences.Add(trimmed);
+                        sentences.Add(Sentence.Of(trimmed));
                     }
                 }
             }
@@ -116,9 +119,10 @@ public static partial class SimulatedBrandChecker
     {
         if (rules.FirstOrDefault(r => r.Hook is not null) is { } hookRule && !HasHook(lines))
         {
-            var first = SpokenLines(lines).FirstOrDefault() ?? lines[0];
+            var line = lines.FirstOrDefault(l => IsSpoken(l) && SpokenLines([l]).Any()) ?? lines[0];
+            var spoken = SpokenLines([line]).FirstOrDefault() ?? line;
             // The spoken line without its cues is verbatim only when the cues sit at its ends; else quote the whole line.
-            var quote = lines.FirstOrDefault(l => l.Contains(first, StringComparison.Ordinal)) is not null ? first : lines[0];
+            var quote = line.Contains(spoken, StringComparison.Ordinal) ? spoken : line;
             findings.Add(new BrandFinding(FindingSeverity.Medium, "Structure: no hook in the first lines", quote,
                 "Open with the problem or the payoff in the first five seconds, and mark it as the hook.", hookRule.Source(hookRule.Hook!)));
         }
@@ -136,7 +140,7 @@ public static partial class SimulatedBrandChecker
         lines.Any(l => CallToActionWords().IsMatch(l))
         || SpokenLines(lines).TakeLast(3).Any(l => AskWords().IsMatch(l));
 
-    private static void AddSentenceLength(List<BrandFinding> findings, List<string> sentences, List<GuidelineRules> rules)
+    private static void AddSentenceLength(List<BrandFinding> findings, List<Sentence> sentences, List<GuidelineRules> rules)
     {
         var limit = rules.Where(r => r.MaxSentenceWords is not null).MinBy(r => r.MaxSentenceWords!.Value.Words);
         if (limit is null)
@@ -144,9 +148,8 @@ public static partial class SimulatedBrandChecker
             return;
         }
         var (max, excerpt) = limit.MaxSentenceWords!.Value;
-        foreach (var sentence in sentences)
+        foreach (var (sentence, words, _) in sentences)
         {
-            var words = WordCount(sentence);
             if (words > max)
             {
                 findings.Add(new BrandFinding(FindingSeverity.Medium, $"Tone: sentence of {words} words ({max} at most)", sentence,
@@ -155,7 +158,7 @@ public static partial class SimulatedBrandChecker
         }
     }
 
-    private static void AddReadingLevel(List<BrandFinding> findings, List<string> sentences, List<GuidelineRules> rules)
+    private static void AddReadingLevel(List<BrandFinding> findings, List<Sentence> sentences, List<GuidelineRules> rules)
     {
         var limit = rules.Where(r => r.MaxGrade is not null).MinBy(r => r.MaxGrade!.Value.Grade);
         if (limit is null || sentences.Count == 0)
@@ -163,13 +166,12 @@ public static partial class SimulatedBrandChecker
             return;
         }
         var (max, excerpt) = limit.MaxGrade!.Value;
-        var counted = sentences.Select(s => (Sentence: s, Words: WordCount(s), Syllables: Words(s).Sum(SyllableCount.Of))).ToList();
-        var grade = ReadingGrade(counted.Sum(c => c.Words), counted.Count, counted.Sum(c => c.Syllables));
+        var grade = ReadingGrade(sentences.Sum(c => c.Words), sentences.Count, sentences.Sum(c => c.Syllables));
         if (grade <= max)
         {
             return;
         }
-        var hardest = counted.MaxBy(c => ReadingGrade(c.Words, 1, c.Syllables)).Sentence;
+        var hardest = sentences.MaxBy(c => ReadingGrade(c.Words, 1, c.Syllables)).Text;
         findings.Add(new BrandFinding(
             grade > max + 2 ? FindingSeverity.Medium : FindingSeverity.Low,
             string.Create(CultureInfo.InvariantCulture, $"Reading level: Flesch–Kincaid grade {grade:0.0} (grade {max:0.#} at most)"),
@@ -182,10 +184,49 @@ public static partial class SimulatedBrandChecker
     internal static double ReadingGrade(int words, int sentences, int syllables) =>
         words == 0 || sentences == 0 ? 0 : (0.39 * words / sentences) + (11.8 * syllables / words) - 15.59;
 
-    private static int WordCount(string text) => Words(text).Count();
+    /// <summary>A spoken sentence with its words (runs of non-space holding a letter or digit) and their syllables, counted without allocating.</summary>
+    private readonly record struct Sentence(string Text, int Words, int Syllables)
+    {
+        public static Sentence Of(string text)
+        {
+            var words = 0;
+            var syllables = 0;
+            var rest = text.AsSpan();
+            while (rest.Length > 0)
+            {
+                var start = 0;
+                while (start < rest.Length && char.IsWhiteSpace(rest[start]))
+                {
+                    start++;
+                }
+                var end = start;
+                while (end < rest.Length && !char.IsWhiteSpace(rest[end]))
+                {
+                    end++;
+                }
+                var word = rest[start..end];
+                if (HasLetterOrDigit(word))
+                {
+                    words++;
+                    syllables += SyllableCount.Of(word);
+                }
+                rest = rest[end..];
+            }
+            return new Sentence(text, words, syllables);
+        }
 
-    private static IEnumerable<string> Words(string text) =>
-        text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Where(w => w.Any(char.IsLetterOrDigit));
+        private static bool HasLetterOrDigit(ReadOnlySpan<char> word)
+        {
+            foreach (var c in word)
+            {
+                if (char.IsLetterOrDigit(c))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 
     /// <summary>What one guideline asks that the checker can test, read once per document (id, title and content).</summary>
     private sealed record GuidelineRules(
@@ -242,7 +283,7 @@ public static partial class SimulatedBrandChecker
                 {
                     callToAction = line;
                 }
-                if (hook is null && line.Contains("hook", StringComparison.OrdinalIgnoreCase) && HookRule().IsMatch(line))
+                if (hook is null && HookWord().IsMatch(line) && HookTiming().IsMatch(line))
                 {
                     hook = line;
                 }
@@ -286,8 +327,13 @@ public static partial class SimulatedBrandChecker
     [GeneratedRegex(@"\bcall[-\s]to[-\s]action\b", RegexOptions.IgnoreCase)]
     private static partial Regex CallToActionWords();
 
-    [GeneratedRegex(@"\bhooks?\b.*\b(?:first|seconds?|0:00|opens?|opening|starts?|lands?)\b|\b(?:first|seconds?|0:00|opens?|opening|starts?|lands?)\b.*\bhooks?\b", RegexOptions.IgnoreCase)]
-    private static partial Regex HookRule();
+    [GeneratedRegex(@"\bhooks?\b", RegexOptions.IgnoreCase)]
+    private static partial Regex HookWord();
+
+    // A line that asks for a hook says when it lands ("in the first 5 seconds", "Hook (0:00–0:05)"); "phrases to
+    // avoid in hooks" does not.
+    [GeneratedRegex(@"\b(?:first|seconds?|0:00|opens?|opening|starts?|lands?)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex HookTiming();
 
     [GeneratedRegex(@"\b(?:subscribe|follow|watch the next|link in the description|in the comments|join|sign up|reply|visit|download)\b", RegexOptions.IgnoreCase)]
     private static partial Regex AskWords();
@@ -301,7 +347,7 @@ public static partial class SimulatedBrandChecker
 /// </summary>
 internal static class SyllableCount
 {
-    public static int Of(string word)
+    public static int Of(ReadOnlySpan<char> word)
     {
         Span<char> letters = stackalloc char[Math.Min(word.Length, 64)];
         var length = 0;
@@ -315,7 +361,12 @@ internal static class SyllableCount
         if (length == 0)
         {
             // A number read aloud: one syllable per digit is close enough ("20" → "twen-ty").
-            return Math.Max(1, word.Count(char.IsDigit));
+            var digits = 0;
+            foreach (var c in word)
+            {
+                digits += char.IsDigit(c) ? 1 : 0;
+            }
+            return Math.Max(1, digits);
         }
         var w = letters[..length];
         var groups = 0;
