@@ -35,6 +35,8 @@ public sealed record BrandFinding(FindingSeverity Severity, string Rule, string 
 public sealed record BrandReview
 {
     public int Score { get; init; }
+
+    /// <summary>See <see cref="Passes"/>.</summary>
     public bool Passed { get; init; }
     public int Threshold { get; init; }
     public IReadOnlyList<BrandFinding> Findings { get; init; } = [];
@@ -48,6 +50,13 @@ public sealed record BrandReview
 
     [JsonIgnore]
     public int HighCount => Findings.Count(f => f.Severity == FindingSeverity.High);
+
+    /// <summary>
+    /// The score reaches the threshold and no high-severity finding (a banned term, an unsupported claim) remains: the
+    /// brand rules fail any script with one, whatever the rest of it scores, and the reviewer's verdict says so too.
+    /// </summary>
+    public static bool Passes(int score, int threshold, IEnumerable<BrandFinding> findings) =>
+        score >= threshold && !findings.Any(f => f.Severity == FindingSeverity.High);
 }
 
 /// <summary>A guideline the checker reads: a retrieved knowledge document.</summary>

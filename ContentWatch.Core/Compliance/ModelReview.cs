@@ -97,7 +97,7 @@ public static class ModelReview
                 }
                 read.Add(one!);
             }
-            review = new BrandReview { Score = value, Threshold = threshold, Passed = value >= threshold, Findings = read };
+            review = new BrandReview { Score = value, Threshold = threshold, Passed = BrandReview.Passes(value, threshold, read), Findings = read };
             return true;
         }
         catch (JsonException)

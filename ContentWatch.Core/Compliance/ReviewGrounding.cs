@@ -14,7 +14,7 @@ public static class ReviewGrounding
     /// Keeps the findings of <paramref name="review"/> that are grounded in <paramref name="checkedText"/> and
     /// <paramref name="retrieved"/>; adds the others to <see cref="BrandReview.DroppedFindings"/>. A kept finding's
     /// source carries the document's real title, and its excerpt is replaced by the document's opening when it is
-    /// not verbatim in the document. <see cref="BrandReview.Passed"/> is recomputed from the score and threshold.
+    /// not verbatim in the document. <see cref="BrandReview.Passed"/> is recomputed from the score, the threshold and the findings kept.
     /// </summary>
     public static BrandReview Verify(BrandReview review, string checkedText, IReadOnlyList<CheckedGuideline> retrieved)
     {
@@ -47,7 +47,7 @@ public static class ReviewGrounding
         {
             Findings = kept,
             DroppedFindings = review.DroppedFindings + dropped,
-            Passed = review.Score >= review.Threshold,
+            Passed = BrandReview.Passes(review.Score, review.Threshold, kept),
         };
     }
 

@@ -46,7 +46,7 @@ public static partial class SimulatedBrandChecker
             }
         }
         var score = ScoreOf(findings);
-        return new BrandReview { Score = score, Threshold = threshold, Passed = score >= threshold, Findings = findings };
+        return new BrandReview { Score = score, Threshold = threshold, Passed = BrandReview.Passes(score, threshold, findings), Findings = findings };
     }
 
     /// <summary>

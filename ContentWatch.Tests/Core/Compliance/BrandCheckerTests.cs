@@ -306,16 +306,22 @@ public sealed class BrandCheckerTests
         Assert.Equal(syllables, SyllableCount.Of(word));
 
     [Fact]
-    public void Score_Takes10PerHigh5PerMedium2PerLow_FlooredAt0_AndPassedMeansScoreAtLeastTheThreshold()
+    public void Score_Takes10PerHigh5PerMedium2PerLow_FlooredAt0_AndPassedMeansScoreAtLeastTheThreshold_WithNoHighFinding()
     {
         var source = new FindingSource(1, "T", "x");
         BrandFinding Finding(FindingSeverity severity) => new(severity, "r", "q", "s", source);
 
         Assert.Equal(100 - 10 - 5 - 5 - 2, SimulatedBrandChecker.ScoreOf([Finding(FindingSeverity.High), Finding(FindingSeverity.Medium), Finding(FindingSeverity.Medium), Finding(FindingSeverity.Low)]));
         Assert.Equal(0, SimulatedBrandChecker.ScoreOf(Enumerable.Range(0, 11).Select(_ => Finding(FindingSeverity.High))));
+        Assert.True(BrandReview.Passes(95, 95, [Finding(FindingSeverity.Medium)]));
+        Assert.False(BrandReview.Passes(95, 96, [Finding(FindingSeverity.Medium)]));
+        // A banned term fails the script whatever it scores, as the brand rules (and the reviewer's verdict) say.
+        Assert.False(BrandReview.Passes(100, 0, [Finding(FindingSeverity.High)]));
         var text = Script("## Hook (0:00–0:05)", "Leverage it.", "## Call to action", "Subscribe.");
-        Assert.True(SimulatedBrandChecker.Check(text, [Doc(BannedWords)], threshold: 90).Passed);
-        Assert.False(SimulatedBrandChecker.Check(text, [Doc(BannedWords)], threshold: 91).Passed);
+        var review = SimulatedBrandChecker.Check(text, [Doc(BannedWords)], threshold: 90);
+        Assert.Equal((90, false), (review.Score, review.Passed));
+        var clean = SimulatedBrandChecker.Check(Script("## Hook (0:00–0:05)", "Use it.", "## Call to action", "Subscribe."), [Doc(BannedWords)], threshold: 100);
+        Assert.Equal((100, true), (clean.Score, clean.Passed));
     }
 
     // ---- Grounding ---------------------------------------------------------------------------------
@@ -375,7 +381,8 @@ public sealed class BrandCheckerTests
         Assert.StartsWith("# Banned Words and Phrases", excerpt, StringComparison.Ordinal);
         Assert.InRange(excerpt.Length, 80, ReviewGrounding.FallbackExcerptLength);
         Assert.Contains(excerpt, banned.Content, StringComparison.Ordinal);
-        Assert.True(verified.Passed);
+        // 90 reaches the threshold, but the high finding it keeps fails the script.
+        Assert.False(verified.Passed);
         Assert.Equal(0, verified.DroppedFindings);
     }
 
