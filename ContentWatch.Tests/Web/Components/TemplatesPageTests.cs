@@ -139,6 +139,51 @@ public sealed class TemplatesPageTests(ContentWatchFactory factory) : ComponentT
         Assert.DoesNotContain(name, await TemplateNamesAsync());
     }
 
+    [Fact]
+    public async Task TheEditor_OffersTheGateOptionsOnBrandChecksOnly_KeepsTheMinimumInRange_AndSavesIt()
+    {
+        var organizationId = await Factory.AlphaIdAsync();
+        int writer, reviewer;
+        await using (var db = Factory.CreateDbContext())
+        {
+            var agents = await db.Agents.Where(a => a.OrganizationId == organizationId).ToListAsync(TestContext.Current.CancellationToken);
+            (writer, reviewer) = (agents.First(a => a.Name == "Script Writer").Id, agents.First(a => a.Name == "Brand Voice Reviewer").Id);
+        }
+        var name = $"Gate {Guid.NewGuid():N}";
+        var created = await Factory.Services.GetRequiredService<PipelineTemplates>().CreateAsync(organizationId, await Factory.AlphaAdminIdAsync(), new TemplateInput(name, "", true,
+        [
+            new StepInput("Script", "script_generation", 1, writer, "Write about {topic}."),
+            new StepInput("Check", "brand_voice_check", 2, reviewer, "Check it.", MinScore: 80, OnBelow: "revise", MaxRevisions: 2),
+        ]), TestContext.Current.CancellationToken);
+        Assert.True(created.Succeeded);
+        var page = RenderPage<Templates>(await SignInAsync(DemoDataSeeder.AlphaAdminEmail));
+        page.WaitForAssertion(() => Assert.Contains(name, TemplateRows(page)));
+
+        await page.FindAll("button.cw-link-button").Single(a => a.TextContent.Trim() == name).ClickAsync(new MouseEventArgs());
+
+        // One brand check, one set of gate options, with what is stored.
+        Assert.Single(Fields(page, "Minimum brand score"));
+        Assert.Equal("80", Field(page, "Minimum brand score").GetAttribute("value"));
+        Assert.Equal("2", Field(page, "Revisions at most").GetAttribute("value"));
+        // Out of range, the field keeps to its bounds (which its helper text gives) rather than sending what the API refuses.
+        Field(page, "Minimum brand score").Change("150");
+        page.WaitForAssertion(() => Assert.Equal("100", Field(page, "Minimum brand score").GetAttribute("value")));
+        Assert.Contains("0–100", page.Markup, StringComparison.Ordinal);
+
+        Field(page, "Minimum brand score").Change("70");
+        await Button(page, "Save").ClickAsync(new MouseEventArgs());
+        await WaitForAsync(async () => await MinScoreAsync(name) == 70);
+        await using var check = Factory.CreateDbContext();
+        var stored = await check.Steps.Where(s => s.Template.Name == name).OrderBy(s => s.Order).ToListAsync(TestContext.Current.CancellationToken);
+        Assert.Equal([(null, null, null), (70, BelowMinScore.Revise, 2)], stored.Select(s => (s.MinScore, s.OnBelow, s.MaxRevisions)));
+    }
+
+    private async Task<int?> MinScoreAsync(string name)
+    {
+        await using var db = Factory.CreateDbContext();
+        return await db.Steps.Where(s => s.Template.Name == name && s.StepType == StepType.BrandVoiceCheck).Select(s => s.MinScore).SingleAsync(TestContext.Current.CancellationToken);
+    }
+
     private async Task<decimal?> MaxRunCostAsync(string name)
     {
         await using var db = Factory.CreateDbContext();
