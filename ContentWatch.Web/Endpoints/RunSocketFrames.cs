@@ -57,7 +57,7 @@ public static class RunSocketFrames
             RunEventType.RunStarted or RunEventType.RunCompleted => new(name, new StatusData(Status(e) ?? "")),
             RunEventType.RunFailed => new(name, new RunFailedData(Status(e) ?? "failed", e.Error)),
             RunEventType.StepStarted => new(name, new StepStartedData(stepId, e.StepName ?? "", e.StepType is { } t ? EnumNames<StepType>.Name(t) : null, Status(e) ?? "")),
-            RunEventType.StepCompleted => new(name, new StepCompletedData(stepId, Status(e) ?? "", string.Join('\n', thoughts), output, e.Review)),
+            RunEventType.StepCompleted => new(name, new StepCompletedData(stepId, Status(e) ?? "", string.Join('\n', thoughts), output)),
             RunEventType.GuidanceReceived => new(name, new GuidanceData(e.UserName ?? "", e.Text ?? "", Timestamp(e.At))),
             _ => new(name, Generic(e, stepId)),
         };
@@ -103,8 +103,11 @@ public static class RunSocketFrames
         }
     }
 
+    // A step's event says the step's status (step_approved: completed, step_rejected: cancelled), a run's the run's.
     private static string? Status(RunEvent e) =>
-        e.RunStatus is { } run ? EnumNames<RunStatus>.Name(run) : e.StepStatus is { } step ? EnumNames<StepStatus>.Name(step) : null;
+        e.StepOrder is not null && e.StepStatus is { } step ? EnumNames<StepStatus>.Name(step)
+        : e.RunStatus is { } run ? EnumNames<RunStatus>.Name(run)
+        : e.StepStatus is { } any ? EnumNames<StepStatus>.Name(any) : null;
 
     private static string Timestamp(DateTime at) =>
         DateTime.SpecifyKind(at, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
@@ -148,11 +151,7 @@ public static class RunSocketFrames
 
     private sealed record ChunkData(int StepId, string Content);
 
-    /// <summary>A brand check's end also carries its structured review (issue 11); other steps' frames are the original's.</summary>
-    private sealed record StepCompletedData(
-        int? StepId, string Status, string Thoughts, string Output,
-        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-        ContentWatch.Core.Compliance.BrandReview? Review);
+    private sealed record StepCompletedData(int? StepId, string Status, string Thoughts, string Output);
 
     private sealed record GuidanceData(string User, string Guidance, string Timestamp);
 
