@@ -166,6 +166,39 @@ public sealed partial class RunSocketLifecycleTests(SocketHost host) : IClassFix
     }
 
     [Fact]
+    public async Task Socket_OfARejectedStep_GetsTheRejectedFrame_ThenTheStepGeneratedAgain_AndWaitingAgain()
+    {
+        using var admin = await host.ApiAsync(DemoDataSeeder.AlphaAdminEmail);
+        using var api = await host.ApiAsync(DemoDataSeeder.AlphaCreatorEmail);
+        var orgId = await host.Factory.AlphaIdAsync();
+        var templateId = await TemplateGatedAtStepOneAsync(admin, orgId);
+        var runId = await CreateRunAsync(api, orgId, templateId);
+        await using var socket = await host.ConnectAsync(runId, DemoDataSeeder.AlphaCreatorEmail);
+        await SocketHost.TriggerAsync(api, orgId, runId);
+        var firstWait = (await socket.ReceiveUntilAsync(f => f.Event == "step_awaiting_approval"))[^1];
+        const string Feedback = "Open with the price, not the history.";
+
+        var reject = await api.PostAsJsonAsync($"{Runs(orgId)}/{runId}/steps/{firstWait.StepId}/reject", new { feedback = Feedback }, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, reject.StatusCode);
+        var again = await socket.ReceiveUntilAsync(f => f.Event == "step_awaiting_approval");
+
+        var run = await host.Factory.WaitForRunAsync(runId, r => r.Status == RunStatus.AwaitingApproval && r.Attempt == 2);
+        var regenerated = Assert.Single(run.StepRuns, s => s.Attempt == 2);
+        var rejected = again[0];
+        Assert.Equal("step_rejected", rejected.Event);
+        AssertSnakeCase(rejected);
+        Assert.Equal((firstWait.StepId, 1), (rejected.StepId, rejected.Data.GetProperty("step_order").GetInt32()));
+        Assert.Contains(rejected.Data.EnumerateObject(), p => p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() == Feedback);
+        Assert.Equal("run_started", again[1].Event);
+        // The step is generated again as a new step run of the new attempt, and waits again.
+        Assert.Equal([regenerated.Id], again.Where(f => f.Event == "step_started").Select(f => f.StepId));
+        Assert.Equal(regenerated.OutputContent, again.Last(f => f.Event == "chunk_received" && f.StepId == regenerated.Id).Field("content"));
+        Assert.Equal((regenerated.Id, "awaiting_approval"), (again[^1].StepId, again[^1].Field("status")));
+        Assert.DoesNotContain(again, f => f.Event == "step_completed" || RunSocketClient.IsRunEnd(f));
+        Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
     public async Task Socket_GuidanceBeyondTheMinutesLimit_GetsA429ErrorFrame_StoresNothing_AndTheSocketStaysOpen()
     {
         using var api = await host.ApiAsync(DemoDataSeeder.AlphaCreatorEmail);
