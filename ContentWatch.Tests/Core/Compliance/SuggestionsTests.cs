@@ -25,6 +25,21 @@ public sealed class SuggestionsTests
     }
 
     [Fact]
+    public void Apply_TwoTermsOnOneLine_FixesBoth_WhenFixAllAppliesThemTogether()
+    {
+        const string Line = "This game-changer will unlock your mornings.";
+        const string Script = "# Hook\n" + Line + "\n";
+        BrandFinding[] findings =
+        [
+            new(FindingSeverity.High, "Banned term “game-changer”", Line, "x", Source) { Replacement = "This biggest upgrade will unlock your mornings." },
+            new(FindingSeverity.High, "Banned term “unlock”", Line, "x", Source) { Replacement = "This game-changer will get your mornings." },
+        ];
+
+        Assert.Equal("# Hook\nThis biggest upgrade will get your mornings.\n", Suggestions.Apply(Script, findings));
+        Assert.Equal("# Hook\nThis game-changer will get your mornings.\n", Suggestions.Apply(Script, [findings[1]]));
+    }
+
+    [Fact]
     public void Mark_WrapsTheLineOrItemThatHoldsAQuote_InsideItsElement()
     {
         string[] quotes = ["Honestly, this is a **game-changer**.", "- It's seamless."];
