@@ -160,7 +160,7 @@ public sealed class EditorialEndpointsTests(ContentWatchFactory factory) : IClas
         using var beta = await _scenario.ClientAsync(DemoDataSeeder.BetaAdminEmail);
         using var admin = await _scenario.ClientAsync(DemoDataSeeder.AlphaAdminEmail);
 
-        foreach (var (action, body) in new (string, object?)[] { ("approve", null), ("reject", new { feedback = "No." }), ("regenerate", null) })
+        foreach (var (action, body) in new (string, object?)[] { ("approve", null), ("reject", new { feedback = "No." }), ("regenerate", null), ("edit", new { output = "Edited." }) })
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await EditorialScenario.PostAsync(other, _scenario.StepUrl(runId, step.Id, action), body)).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await EditorialScenario.PostAsync(beta, _scenario.StepUrl(runId, step.Id, action), body)).StatusCode);
