@@ -176,6 +176,8 @@ public sealed class LeaseRenewalTests : IAsyncDisposable
         await using var db = Context();
         var orgId = await db.Organizations.Where(o => o.Slug == ContentWatch.Core.Persistence.Seeding.DemoDataSeeder.AlphaSlug).Select(o => o.Id).SingleAsync(Ct);
         var templateId = await db.Templates.Where(t => t.OrganizationId == orgId && t.Name == "Standard Video Workflow").Select(t => t.Id).SingleAsync(Ct);
+        // Its stubs answer every call alike: without the brand gate, whose reviewer would be asked again for JSON.
+        await EngineTestHelpers.Ungate(db, templateId);
         return (orgId, templateId);
     }
 
