@@ -70,8 +70,9 @@ public sealed class RedisRunEventTransport(
         {
             await Connection.GetSubscriber().UnsubscribeAsync(Channel);
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
+            // The connection went first: the subscription went with it.
         }
     }
 

@@ -46,8 +46,9 @@ public sealed class RedisMembershipRelay(
         {
             await Connection.GetSubscriber().UnsubscribeAsync(Channel);
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
+            // The connection went first (the host disposes the shared multiplexers as it stops): the subscription went with it.
         }
     }
 
@@ -59,7 +60,7 @@ public sealed class RedisMembershipRelay(
             var envelope = JsonSerializer.Serialize(new Envelope(engine.Value.NodeId, change.OrganizationId, change.UserId), Json);
             Connection.GetSubscriber().Publish(Channel, envelope, CommandFlags.FireAndForget);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             logger.LogDebug(ex, "Membership change in organization {OrganizationId} not relayed", change.OrganizationId);
         }
