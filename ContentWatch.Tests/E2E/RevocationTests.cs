@@ -91,6 +91,30 @@ public sealed class RevocationTests(BrowserHost host) : IClassFixture<BrowserHos
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save" })).ToHaveCountAsync(0);
     }
 
+    [Fact]
+    public async Task AnAdminDemotedWhileTheMembersPageIsOpen_CannotPromoteThemselvesBackFromIt()
+    {
+        var (email, userId) = await NewMemberAsync(OrganizationRole.Admin);
+        var page = await host.NewPageAsync();
+        await host.LogInAsync(page, email);
+        await BrowserHost.GotoInteractiveAsync(page, "/admin/members");
+        var ownRole = page.GetByLabel($"Role of {email}");
+        await Assertions.Expect(ownRole).ToBeVisibleAsync();
+        var addMember = page.GetByRole(AriaRole.Button, new() { Name = "Add member" });
+        await Assertions.Expect(addMember).ToBeEnabledAsync();
+
+        var access = host.AppServices.GetRequiredService<OrganizationAccess>();
+        var demoted = await access.ChangeRoleAsync(await host.Factory.AlphaIdAsync(), await host.Factory.AlphaAdminIdAsync(), userId, OrganizationRole.Creator, Ct);
+        Assert.True(demoted.Succeeded, demoted.Detail);
+
+        // The page turns at once: no role picker is left to promote anyone with, its own row's included.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Not authorized" })).ToBeVisibleAsync();
+        await Assertions.Expect(ownRole).ToHaveCountAsync(0);
+        await Assertions.Expect(addMember).ToHaveCountAsync(0);
+        await using var db = host.Factory.CreateDbContext();
+        Assert.Equal(OrganizationRole.Creator, await db.Memberships.Where(m => m.UserId == userId).Select(m => m.Role).SingleAsync(Ct));
+    }
+
     private async Task<int> CompletedRunAsync(string userId)
     {
         var alpha = await host.Factory.AlphaIdAsync();

@@ -255,6 +255,37 @@ public sealed class IdempotencyKeyTests(ContentWatchFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task ARecord_IsKeptTwentyFourHours_AndAMinuteBeforeItsEnd_StillReplays()
+    {
+        using var creator = await ApiAssertions.CreatorAsync(factory);
+        var orgId = await factory.AlphaIdAsync();
+        var body = await RunJsonAsync(orgId, "kept for a day");
+        var key = NewKey();
+        var sent = DateTime.UtcNow;
+        using var first = await PostAsync(creator, Runs(orgId), body, key);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+
+        await using (var db = factory.CreateDbContext())
+        {
+            var record = await db.IdempotencyRecords.AsNoTracking().SingleAsync(r => r.Key == key, Ct);
+            Assert.Equal(TimeSpan.FromHours(24), record.ExpiresAt - record.StartedAt);
+            Assert.InRange(record.StartedAt, sent.AddSeconds(-5), DateTime.UtcNow.AddSeconds(5));
+            // As the record stands 23 h 59 min after it was made.
+            var aged = TimeSpan.FromHours(24) - TimeSpan.FromMinutes(1);
+            Assert.Equal(1, await db.IdempotencyRecords.Where(r => r.Key == key).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.StartedAt, record.StartedAt - aged)
+                .SetProperty(r => r.ExpiresAt, record.ExpiresAt - aged), Ct));
+        }
+        var before = await RunCountAsync(orgId);
+
+        using var replayed = await PostAsync(creator, Runs(orgId), body, key);
+        Assert.Equal(HttpStatusCode.Created, replayed.StatusCode);
+        Assert.Equal("true", Assert.Single(replayed.Headers.GetValues(IdempotencyFilter.ReplayedHeader)));
+        Assert.Equal(first.Headers.Location, replayed.Headers.Location);
+        Assert.Equal(before, await RunCountAsync(orgId));
+    }
+
+    [Fact]
     public async Task Records_KeepAFingerprintOfTheBody_NotTheBody()
     {
         using var creator = await ApiAssertions.CreatorAsync(factory);

@@ -2,10 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ContentWatch.Core.Domain;
 using ContentWatch.Core.Persistence.Seeding;
 using ContentWatch.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContentWatch.Tests.Web.Hosting;
 
@@ -116,6 +119,33 @@ public sealed class LoginRateLimitTests(LoginLimitsHost host) : IClassFixture<Lo
     }
 
     [Fact]
+    public async Task Api_OneAccountGuessedFromManyClients_IsLimitedForEveryClient_OnceTheAccountLimitIsReached()
+    {
+        var email = await NewAccountAsync();
+
+        // Ten clients, one wrong guess each: every one stays far under its own limits (3 per account, 6 per client).
+        var guesses = new List<HttpStatusCode>();
+        for (var i = 1; i <= 10; i++)
+        {
+            using var guesser = host.ClientFrom($"198.18.7.{i}");
+            guesses.Add((await ApiLoginAsync(guesser, email, WrongPassword)).StatusCode);
+        }
+        using var eleventh = host.ClientFrom("198.18.7.11");
+        var refused = await ApiLoginAsync(eleventh, email, WrongPassword);
+        // Limits are checked before the password: a guesser that now tries the right one learns nothing from the answer.
+        using var twelfth = host.ClientFrom("198.18.7.12");
+        var rightPassword = await ApiLoginAsync(twelfth, email, ContentWatchFactory.DemoPassword);
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 10), guesses);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.InRange(int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 600);
+        Assert.Equal(HttpStatusCode.TooManyRequests, rightPassword.StatusCode);
+        // The limit is the account's, not these clients': the same clients still reach another account.
+        using var again = host.ClientFrom("198.18.7.11");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ApiLoginAsync(again, $"other-{Guid.NewGuid():N}@contentwatch.local", WrongPassword)).StatusCode);
+    }
+
+    [Fact]
     public async Task Api_WrongPasswordAndUnknownAccount_GetTheSameAnswer_InComparableTime()
     {
         // Warm both paths (the first password hash, the first query), then compare medians.
@@ -178,6 +208,17 @@ public sealed class LoginRateLimitTests(LoginLimitsHost host) : IClassFixture<Lo
         Assert.Equal(known.StatusCode, unknown.StatusCode);
         Assert.Contains("Invalid email or password.", await known.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Contains("Invalid email or password.", await unknown.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    /// <summary>An account of its own, so that filling its limit locks out no account another test signs in with.</summary>
+    private async Task<string> NewAccountAsync()
+    {
+        var email = $"guessed-{Guid.NewGuid():N}@contentwatch.local";
+        using var scope = host.App.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        Assert.True((await users.CreateAsync(new AppUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Guessed", CreatedAt = DateTime.UtcNow },
+            ContentWatchFactory.DemoPassword)).Succeeded);
+        return email;
     }
 
     private static string? Detail(JsonElement problem) => problem.TryGetProperty("detail", out var d) ? d.GetString() : null;
