@@ -167,14 +167,9 @@ public sealed class EditorialLoop(
                 return Result<RunEvent>.Conflict($"The template no longer has step {target.StepOrder} ('{target.StepName}'); it cannot be regenerated.");
             }
             var chain = (await ChainAsync(db, run, cancellationToken)).ToDictionary(s => s.StepOrder);
-            foreach (var earlier in steps.Where(s => s.Order < target.StepOrder))
+            if (ReuseEarlier(db, steps, chain, target.StepOrder, attempt, now) is { } notDone)
             {
-                if (!chain.TryGetValue(earlier.Order, out var done))
-                {
-                    return Result<RunEvent>.Conflict(
-                        $"Step '{earlier.Name}' before it has not completed; resume the run (trigger) instead.");
-                }
-                db.StepRuns.Add(Reuse(done, attempt, now));
+                return notDone;
             }
             db.StepRuns.Add(Again(target, templateStep.Id, attempt, input.Feedback?.Trim(), input.Variants ?? 1, templateStep.RequiresApproval, actingUserId));
             if (keep)
@@ -222,13 +217,9 @@ public sealed class EditorialLoop(
                 return Result<RunEvent>.Conflict($"Step run {stepRunId} is not the current output of step '{target.StepName}'; edit the current one.");
             }
             var steps = await db.Steps.AsNoTracking().Where(s => s.TemplateId == run.TemplateId).OrderBy(s => s.Order).ToListAsync(cancellationToken);
-            foreach (var earlier in steps.Where(s => s.Order < target.StepOrder))
+            if (ReuseEarlier(db, steps, chain, target.StepOrder, attempt, now) is { } notDone)
             {
-                if (!chain.TryGetValue(earlier.Order, out var done))
-                {
-                    return Result<RunEvent>.Conflict($"Step '{earlier.Name}' before it has not completed; resume the run (trigger) instead.");
-                }
-                db.StepRuns.Add(Reuse(done, attempt, now));
+                return notDone;
             }
             foreach (var waiting in await db.StepRuns.Where(s => s.RunId == run.Id && s.Attempt == run.Attempt && s.Status == StepStatus.AwaitingApproval)
                 .ToListAsync(cancellationToken))
@@ -380,6 +371,24 @@ public sealed class EditorialLoop(
             .Where(s => s.RunId == run.Id && s.Attempt >= run.BaseAttempt && s.Attempt <= run.Attempt && s.Status == StepStatus.Completed)
             .ToListAsync(cancellationToken);
         return [.. completed.GroupBy(s => s.StepOrder).Select(g => g.OrderByDescending(s => s.Attempt).First()).OrderBy(s => s.StepOrder)];
+    }
+
+    /// <summary>
+    /// Carries every step before <paramref name="order"/> into the new attempt from the chain; a refusal when one of them
+    /// has not completed (the run is to be resumed, not continued from there).
+    /// </summary>
+    private static Result<RunEvent>? ReuseEarlier(
+        ContentWatchDbContext db, List<PipelineStep> steps, Dictionary<int, StepRun> chain, int order, int attempt, DateTime now)
+    {
+        foreach (var earlier in steps.Where(s => s.Order < order))
+        {
+            if (!chain.TryGetValue(earlier.Order, out var done))
+            {
+                return Result<RunEvent>.Conflict($"Step '{earlier.Name}' before it has not completed; resume the run (trigger) instead.");
+            }
+            db.StepRuns.Add(Reuse(done, attempt, now));
+        }
+        return null;
     }
 
     /// <summary>A finished step carried into the new attempt as it is: no model call, no tokens spent again.</summary>

@@ -487,7 +487,7 @@ public sealed class PipelineExecutor(
             review = read ?? throw new AgentCallException($"The reviewer's structured review could not be read twice: {why}.");
         }
         var order = target.StepOrder;
-        var round = await RevisionRoundAsync(fence, order, cancellationToken);
+        var round = await RevisionRoundAsync(call.Run, order, cancellationToken);
         review = ReviewGrounding.Verify(review, target.Output, guidelines) with { CheckedStepOrder = order, Round = round };
         await ThinkAsync(call.Run, call.StepRun, call.Writer,
             $"Brand score {review.Score}/100 against a minimum of {review.Threshold}: {review.Findings.Count} finding(s)"
@@ -495,13 +495,15 @@ public sealed class PipelineExecutor(
         return review;
     }
 
-    /// <summary>How many automatic revisions made the output of step <paramref name="stepOrder"/> in the run's current chain.</summary>
-    private async Task<int> RevisionRoundAsync(ExecutionFence fence, int stepOrder, CancellationToken cancellationToken)
+    /// <summary>
+    /// How many automatic revisions made the output of step <paramref name="stepOrder"/> in the run's current chain (the
+    /// executing attempt's chain: nothing moves it while the run executes).
+    /// </summary>
+    private async Task<int> RevisionRoundAsync(PipelineRun run, int stepOrder, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var run = await db.Runs.AsNoTracking().Where(r => r.Id == fence.RunId).Select(r => new { r.BaseAttempt, r.Attempt }).SingleAsync(cancellationToken);
         return await db.StepRuns.AsNoTracking()
-            .Where(s => s.RunId == fence.RunId && s.StepOrder == stepOrder && s.Attempt >= run.BaseAttempt && s.Attempt <= run.Attempt
+            .Where(s => s.RunId == run.Id && s.StepOrder == stepOrder && s.Attempt >= run.BaseAttempt && s.Attempt <= run.Attempt
                 && s.Status == StepStatus.Completed)
             .OrderByDescending(s => s.Attempt).Select(s => s.RevisionRound).FirstOrDefaultAsync(cancellationToken);
     }
@@ -527,8 +529,8 @@ public sealed class PipelineExecutor(
             await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
             fence.Ensure(await fence.Owned(db).ExecuteUpdateAsync(s => s.SetProperty(r => r.UpdatedAt, now), CancellationToken.None));
-            var stored = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == run.Id, CancellationToken.None);
-            var chain = await EditorialLoop.ChainAsync(db, stored, CancellationToken.None);
+            // The fence above holds the attempt this execution loaded the run at: its chain is still the run's.
+            var chain = await EditorialLoop.ChainAsync(db, run, CancellationToken.None);
             foreach (var earlier in chain.Where(s => s.StepOrder < scriptOrder))
             {
                 db.StepRuns.Add(EditorialLoop.Reuse(earlier, next, now));
